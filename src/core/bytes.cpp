@@ -1,0 +1,57 @@
+#include "core/bytes.hpp"
+
+#include <charconv>
+#include <cstring>
+
+namespace cc {
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.resize(2 + bytes.size() * 2);
+  out[0] = '0';
+  out[1] = 'x';
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 + 2 * i] = kDigits[bytes[i] >> 4];
+    out[3 + 2 * i] = kDigits[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+namespace {
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+Result<ByteVector> from_hex(std::string_view text) {
+  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) text.remove_prefix(2);
+  if (text.size() % 2 != 0) return Error::invalid("hex string has an odd number of digits");
+  ByteVector out(text.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = nibble(text[2 * i]);
+    const int lo = nibble(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return Error::invalid("invalid hex digit");
+    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+  }
+  return out;
+}
+
+Result<std::uint64_t> parse_uint64(std::string_view text) {
+  if (text.empty()) return Error::invalid("empty number");
+  for (char c : text) {
+    if (c < '0' || c > '9') return Error::invalid("not a decimal unsigned integer: '" + std::string(text) + "'");
+  }
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) return Error::invalid("number out of uint64 range: " + std::string(text));
+  if (ec != std::errc() || ptr != text.data() + text.size()) return Error::invalid("invalid number: " + std::string(text));
+  return value;
+}
+
+void secure_zero(void* data, std::size_t size) { explicit_bzero(data, size); }
+
+}  // namespace cc
