@@ -1,0 +1,291 @@
+#include "core/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace cc {
+namespace {
+
+std::uint64_t parse_unsigned(const std::string& text, std::uint64_t max) {
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    throw std::invalid_argument("expected a non-negative integer, got '" + text + "'");
+  }
+  if (v > max) throw std::invalid_argument("value " + text + " is above the maximum " + std::to_string(max));
+  return v;
+}
+
+
+// Field builders. `get` returns a reference to the member inside Config.
+template <class Get>
+ConfigField string_field(std::string path, std::string description, Get get) {
+  return ConfigField{std::move(path), "string", std::move(description),
+                     [get](Config& c, const std::string& v) { get(c) = v; }, {},
+                     [get](const Config& c) { return get(const_cast<Config&>(c)); }};
+}
+
+template <class Get>
+ConfigField enum_field(std::string path, std::vector<std::string> allowed, std::string description, Get get) {
+  std::string type;
+  for (const auto& a : allowed) type += (type.empty() ? "" : "|") + a;
+  return ConfigField{std::move(path), type, std::move(description),
+                     [get, allowed, type](Config& c, const std::string& v) {
+                       if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+                         throw std::invalid_argument("'" + v + "' is not one of " + type);
+                       }
+                       get(c) = v;
+                     },
+                     {}, [get](const Config& c) { return get(const_cast<Config&>(c)); }};
+}
+
+template <class Get>
+ConfigField uint_field(std::string path, std::string type, std::string description, Get get) {
+  using T = std::remove_reference_t<decltype(get(std::declval<Config&>()))>;
+  const std::uint64_t max = type == "port" ? 65535 : std::numeric_limits<T>::max();
+  return ConfigField{std::move(path), std::move(type), std::move(description),
+                     [get, max](Config& c, const std::string& v) { get(c) = static_cast<T>(parse_unsigned(v, max)); },
+                     {}, [get](const Config& c) { return std::to_string(get(const_cast<Config&>(c))); }};
+}
+
+template <class Get>
+ConfigField list_field(std::string path, std::string description, Get get) {
+  auto split = [](const std::string& v) {
+    std::vector<std::string> out;
+    std::stringstream ss(v);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      if (!item.empty()) out.push_back(item);
+    }
+    return out;
+  };
+  return ConfigField{std::move(path), "list", std::move(description),
+                     [get, split](Config& c, const std::string& v) { get(c) = split(v); },
+                     [get](Config& c, const std::vector<std::string>& v) { get(c) = v; },
+                     [get](const Config& c) {
+                       std::string out;
+                       for (const auto& p : get(const_cast<Config&>(c))) out += (out.empty() ? "" : ",") + p;
+                       return out.empty() ? std::string("(none)") : out;
+                     }};
+}
+
+std::vector<ConfigField> make_fields() {
+  std::vector<ConfigField> f;
+  f.push_back(enum_field("network", {"mainnet", "sepolia", "hoodi", "holesky"},
+                         "Ethereum network; requests whose genesis_validators_root differs are refused with 403",
+                         [](Config& c) -> std::string& { return c.network; }));
+  f.push_back(string_field("server.listen_address", "Address of the HTTP listener (signing API, probes)",
+                           [](Config& c) -> std::string& { return c.server.listen_address; }));
+  f.push_back(uint_field("server.listen_port", "port", "Port of the HTTP listener",
+                         [](Config& c) -> std::uint16_t& { return c.server.listen_port; }));
+  f.push_back(uint_field("server.io_threads", "uint", "Threads parsing HTTP (0: one per core, at most 4)",
+                         [](Config& c) -> std::uint32_t& { return c.server.io_threads; }));
+  f.push_back(uint_field("server.signing_threads", "uint", "Threads computing BLS signatures (0: one per core)",
+                         [](Config& c) -> std::uint32_t& { return c.server.signing_threads; }));
+  f.push_back(uint_field("server.max_pending_requests", "uint",
+                         "Signing requests queued or in flight before new ones get 503 with Retry-After",
+                         [](Config& c) -> std::uint32_t& { return c.server.max_pending_requests; }));
+  f.push_back(uint_field("server.max_body_bytes", "uint", "Largest accepted request body; larger gets 413",
+                         [](Config& c) -> std::uint64_t& { return c.server.max_body_bytes; }));
+  f.push_back(uint_field("server.idle_timeout_seconds", "uint",
+                         "Keep-alive connections idle (or sending a request) longer than this are closed",
+                         [](Config& c) -> std::uint32_t& { return c.server.idle_timeout_seconds; }));
+  f.push_back(string_field("metrics.listen_address", "Address of the Prometheus metrics listener",
+                           [](Config& c) -> std::string& { return c.metrics.listen_address; }));
+  f.push_back(uint_field("metrics.listen_port", "port", "Port of the Prometheus metrics listener",
+                         [](Config& c) -> std::uint16_t& { return c.metrics.listen_port; }));
+  f.push_back(uint_field("metrics.refresh_interval_seconds", "uint", "How often gauges are refreshed",
+                         [](Config& c) -> std::uint32_t& { return c.metrics.refresh_interval_seconds; }));
+  f.push_back(list_field("key_sources.filesystem.paths",
+                         "Directories holding Web3Signer YAML key descriptors and/or EIP-2335 *.json keystores "
+                         "with a <name>.txt password file each",
+                         [](Config& c) -> std::vector<std::string>& { return c.filesystem_keys.paths; }));
+  f.push_back(uint_field("key_sources.filesystem.keystore_load_concurrency", "uint",
+                         "Keystores decrypted at once (0: one per core; scrypt is also bounded by memory)",
+                         [](Config& c) -> std::uint32_t& { return c.filesystem_keys.keystore_load_concurrency; }));
+  f.push_back(enum_field("anti_slashing.backend", {"sqlite"}, "Anti-slashing database",
+                         [](Config& c) -> std::string& { return c.anti_slashing.backend; }));
+  f.push_back(string_field("anti_slashing.path", "SQLite anti-slashing database file (created 0600)",
+                           [](Config& c) -> std::string& { return c.anti_slashing.path; }));
+  f.push_back(uint_field("anti_slashing.max_batch", "uint",
+                         "Most signing records committed in one transaction (group commit)",
+                         [](Config& c) -> std::uint32_t& { return c.anti_slashing.max_batch; }));
+  f.push_back(enum_field("logging.level", {"trace", "debug", "info", "warn", "error"}, "Log level",
+                         [](Config& c) -> std::string& { return c.logging.level; }));
+  f.push_back(enum_field("logging.format", {"text", "json"}, "Log format",
+                         [](Config& c) -> std::string& { return c.logging.format; }));
+  return f;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string unknown_key_message(const std::string& path, const std::string& source) {
+  std::string best;
+  std::size_t best_d = 4;
+  for (const auto& f : config_fields()) {
+    auto d = edit_distance(path, f.path);
+    if (d < best_d) best_d = d, best = f.path;
+  }
+  std::string msg = source + ": unknown configuration key '" + path + "'";
+  if (!best.empty()) msg += " (did you mean '" + best + "'?)";
+  return msg;
+}
+
+// Sections whose keys exist in the documented configuration but are not built into this version.
+bool is_unsupported_section(const std::string& path) {
+  for (const char* s : {"tls", "auth", "auth_policies", "signer_state", "tee", "chamber", "key_sources.dynamodb"}) {
+    const std::string p(s);
+    if (path == p || path.rfind(p + ".", 0) == 0) return true;
+  }
+  return false;
+}
+
+void apply_node(Config& config, const YAML::Node& node, const std::string& path, const std::string& source) {
+  if (!path.empty() && is_unsupported_section(path)) {
+    throw ConfigError(source + ": '" + path + "' is not supported by this version of containment-chamber");
+  }
+  const ConfigField* field = path.empty() ? nullptr : find_config_field(path);
+  if (node.IsMap() && field == nullptr) {
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      apply_node(config, kv.second, path.empty() ? key : path + "." + key, source);
+    }
+    return;
+  }
+  if (field == nullptr) throw ConfigError(unknown_key_message(path, source));
+  try {
+    if (node.IsSequence()) {
+      if (!field->set_list) throw std::invalid_argument("expected a single value, got a list");
+      std::vector<std::string> items;
+      for (const auto& item : node) {
+        if (!item.IsScalar()) throw std::invalid_argument("list items must be plain values");
+        items.push_back(item.as<std::string>());
+      }
+      field->set_list(config, items);
+    } else if (node.IsScalar()) {
+      field->set(config, node.as<std::string>());
+    } else if (node.IsNull()) {
+      throw std::invalid_argument("has no value");
+    } else {
+      throw std::invalid_argument("expected a " + field->type + " value, got a mapping");
+    }
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(source + ": " + path + ": " + e.what());
+  }
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+std::string ConfigField::flag() const {
+  std::string out = "--" + path;
+  std::replace(out.begin(), out.end(), '.', '-');
+  std::replace(out.begin(), out.end(), '_', '-');
+  return out;
+}
+
+std::string ConfigField::env() const {
+  std::string out = "CONTAINMENT_";
+  for (char ch : path) {
+    if (ch == '.') {
+      out += "__";
+    } else {
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+  }
+  return out;
+}
+
+const std::vector<ConfigField>& config_fields() {
+  static const std::vector<ConfigField> fields = make_fields();
+  return fields;
+}
+
+const ConfigField* find_config_field(const std::string& path) {
+  for (const auto& f : config_fields()) {
+    if (f.path == path) return &f;
+  }
+  return nullptr;
+}
+
+void apply_config_text(Config& config, const std::string& text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(source + ": not valid YAML or JSON: " + e.what());
+  }
+  if (root.IsNull()) return;  // an empty file keeps the defaults
+  if (!root.IsMap()) throw ConfigError(source + ": the top level must be a mapping of sections");
+  apply_node(config, root, "", source);
+}
+
+void apply_config_file(Config& config, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("cannot read config file '" + path + "': " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  apply_config_text(config, ss.str(), path);
+}
+
+void apply_config_env(Config& config, char** environ_vars) {
+  static const std::string kPrefix = "CONTAINMENT_";
+  for (char** e = environ_vars; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry(*e);
+    if (entry.rfind(kPrefix, 0) != 0) continue;
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string name = entry.substr(0, eq);
+    std::string path = lower(name.substr(kPrefix.size()));
+    for (std::size_t p = path.find("__"); p != std::string::npos; p = path.find("__", p + 1)) path.replace(p, 2, ".");
+    if (is_unsupported_section(path)) {
+      throw ConfigError("environment " + name + ": '" + path + "' is not supported by this version of containment-chamber");
+    }
+    if (find_config_field(path) == nullptr) throw ConfigError(unknown_key_message(path, "environment " + name));
+    apply_config_value(config, path, entry.substr(eq + 1), "environment " + name);
+  }
+}
+
+void apply_config_value(Config& config, const std::string& path, const std::string& value, const std::string& source) {
+  const ConfigField* field = find_config_field(path);
+  if (field == nullptr) throw ConfigError(unknown_key_message(path, source));
+  try {
+    field->set(config, value);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(source + ": " + path + ": " + e.what());
+  }
+}
+
+void validate_config(const Config& config) {
+  if (config.server.listen_port == 0) throw ConfigError("server.listen_port: must not be 0");
+  if (config.server.max_pending_requests == 0) throw ConfigError("server.max_pending_requests: must be at least 1");
+  if (config.server.max_body_bytes < 1024) throw ConfigError("server.max_body_bytes: must be at least 1024");
+  if (config.anti_slashing.backend == "sqlite" && config.anti_slashing.path.empty()) {
+    throw ConfigError("anti_slashing.path: required for the sqlite backend");
+  }
+  if (config.anti_slashing.max_batch == 0) throw ConfigError("anti_slashing.max_batch: must be at least 1");
+}
+
+}  // namespace cc

@@ -1,0 +1,196 @@
+#include "api/http_server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/json.hpp>
+#include <mutex>
+#include <set>
+#include <spdlog/spdlog.h>
+
+namespace cc::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+HttpResponse json_response(unsigned status, std::string body, unsigned version, bool keep_alive) {
+  HttpResponse res{static_cast<http::status>(status), version};
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+HttpResponse error_response(unsigned status, std::string_view message, unsigned version, bool keep_alive) {
+  boost::json::object o;
+  o["code"] = status;
+  o["message"] = message;
+  return json_response(status, boost::json::serialize(o), version, keep_alive);
+}
+
+namespace {
+
+class Connection;
+
+}  // namespace
+
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  asio::io_context& io;
+  HttpServerOptions options;
+  Handler handler;
+  tcp::acceptor acceptor;
+  std::mutex mu;
+  std::set<std::weak_ptr<Connection>, std::owner_less<std::weak_ptr<Connection>>> connections;
+  bool stopped = false;
+
+  State(asio::io_context& ctx, HttpServerOptions opts, Handler h)
+      : io(ctx), options(std::move(opts)), handler(std::move(h)), acceptor(asio::make_strand(ctx)) {}
+
+  void accept();
+};
+
+namespace {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  void close() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    stream_.expires_after(server_->options.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return finish();
+    }
+    if (ec == http::error::body_limit) {
+      return write(error_response(413, "request body exceeds " + std::to_string(server_->options.max_body_bytes) +
+                                           " bytes", 11, false));
+    }
+    if (ec) {
+      return write(error_response(400, "malformed HTTP request: " + ec.message(), 11, false));
+    }
+    stream_.expires_never();  // the handler may take a while (queueing); the client has its own timeout
+    auto request = parser_->release();
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    auto self = shared_from_this();
+    server_->handler(std::move(request), [self, version, keep_alive](HttpResponse res) {
+      res.version(version);
+      if (!keep_alive) res.keep_alive(false);
+      asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->write(std::move(r)); });
+    });
+  }
+
+  void write(HttpResponse res) {
+    response_ = std::make_shared<HttpResponse>(std::move(res));
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec || !self->response_->keep_alive()) return self->finish();
+      self->response_.reset();
+      self->read();
+    });
+  }
+
+  void finish() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<HttpResponse> response_;
+  std::shared_ptr<HttpServer::State> server_;
+};
+
+}  // namespace
+
+void HttpServer::State::accept() {
+  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      auto conn = std::make_shared<Connection>(std::move(socket), self);
+      {
+        std::lock_guard lock(self->mu);
+        if (self->stopped) return;
+        for (auto it = self->connections.begin(); it != self->connections.end();) {
+          it = it->expired() ? self->connections.erase(it) : std::next(it);
+        }
+        self->connections.insert(conn);
+      }
+      conn->start();
+    } else {
+      spdlog::warn("accept failed: {}", ec.message());
+    }
+    self->accept();
+  });
+}
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler)
+    : state_(std::make_shared<State>(io, std::move(options), std::move(handler))) {
+  beast::error_code ec;
+  const auto where = state_->options.address + ":" + std::to_string(state_->options.port);
+  auto address = asio::ip::make_address(state_->options.address, ec);
+  if (ec) throw std::runtime_error("invalid listen address '" + state_->options.address + "': " + ec.message());
+  tcp::endpoint endpoint{address, state_->options.port};
+  auto& acc = state_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  asio::dispatch(state_->acceptor.get_executor(), [s = state_] { s->accept(); });
+}
+
+void HttpServer::stop() {
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->stopped) return;
+    state_->stopped = true;
+    for (auto& w : state_->connections) {
+      if (auto c = w.lock()) open.push_back(std::move(c));
+    }
+    state_->connections.clear();
+  }
+  asio::post(state_->acceptor.get_executor(), [s = state_] {
+    beast::error_code ec;
+    s->acceptor.close(ec);
+  });
+  for (auto& c : open) c->close();
+}
+
+std::uint16_t HttpServer::port() const { return state_->acceptor.local_endpoint().port(); }
+
+}  // namespace cc::api

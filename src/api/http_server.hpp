@@ -1,0 +1,51 @@
+#pragma once
+// HttpServer accepts HTTP/1.1 connections (keep-alive, one request at a time per connection)
+// and hands each parsed request to a Handler. The handler answers through Respond, exactly
+// once, from any thread: the response is written on the connection's own strand, so handlers
+// may finish their work on other pools. Oversized bodies get 413 and malformed requests 400
+// without reaching the handler. Thread-safe; stop() closes the listener and open connections.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace cc::api {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using Respond = std::function<void(HttpResponse)>;
+using Handler = std::function<void(HttpRequest&&, Respond)>;
+
+struct HttpServerOptions {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 9000;  // 0 picks a free port (tests)
+  std::uint64_t max_body_bytes = 1 << 20;
+  std::chrono::seconds idle_timeout{300};
+};
+
+class HttpServer {
+ public:
+  // Binds and listens at once; throws std::runtime_error naming the address on failure.
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void start();
+  void stop();
+  std::uint16_t port() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// A JSON response with the given status. `body` must already be JSON text.
+HttpResponse json_response(unsigned status, std::string body, unsigned version = 11, bool keep_alive = true);
+// {"code": status, "message": message}
+HttpResponse error_response(unsigned status, std::string_view message, unsigned version = 11, bool keep_alive = true);
+
+}  // namespace cc::api

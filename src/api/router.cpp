@@ -1,0 +1,162 @@
+#include "api/router.hpp"
+
+#include <boost/json.hpp>
+
+namespace cc::api {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kSignPrefix = "/api/v1/eth2/sign/";
+
+std::string_view path_of(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+bool contains_token(std::string_view accept, std::string_view token) {
+  // Media ranges are separated by commas; parameters (;q=) are ignored except q=0.
+  std::size_t pos = 0;
+  while (pos <= accept.size()) {
+    auto comma = accept.find(',', pos);
+    auto item = accept.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    auto semi = item.find(';');
+    auto range = item.substr(0, semi);
+    while (!range.empty() && range.back() == ' ') range.remove_suffix(1);
+    const bool refused = semi != std::string_view::npos && (item.find("q=0", semi) != std::string_view::npos &&
+                                                            item.find("q=0.", semi) == std::string_view::npos);
+    if (!refused && range.size() == token.size() &&
+        std::equal(range.begin(), range.end(), token.begin(),
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+      return true;
+    }
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+HttpResponse text_response(unsigned status, std::string body) {
+  HttpResponse res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+bool accepts_json(std::string_view accept) {
+  if (accept.empty()) return true;
+  return contains_token(accept, "application/json") || contains_token(accept, "application/*") ||
+         contains_token(accept, "*/*") || !contains_token(accept, "text/plain");
+}
+
+bool asks_for_json(std::string_view accept) { return contains_token(accept, "application/json"); }
+
+Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store)
+    : signing_(signing), keys_(keys), store_(store) {}
+
+void Router::update_key_source(const KeySourceHealth& health) {
+  std::lock_guard lock(mu_);
+  for (auto& s : sources_) {
+    if (s.name == health.name) {
+      s = health;
+      return;
+    }
+  }
+  sources_.push_back(health);
+}
+
+bool Router::keys_loading() const {
+  std::lock_guard lock(mu_);
+  for (const auto& s : sources_) {
+    if (s.loading) return true;
+  }
+  return false;
+}
+
+void Router::handle(HttpRequest&& request, Respond respond) {
+  const auto path = path_of(request.target());
+  const auto method = request.method();
+
+  if (path.substr(0, kSignPrefix.size()) == kSignPrefix) {
+    if (method != http::verb::post) return respond(error_response(405, "use POST to sign"));
+    const bool json = accepts_json(request[http::field::accept]);
+    const std::string pubkey(path.substr(kSignPrefix.size()));
+    signing_.sign(pubkey, request.body(), [respond = std::move(respond), json](SignOutcome outcome) {
+      if (outcome.status != 200) {
+        boost::json::object o;
+        o["code"] = outcome.status;
+        o["message"] = outcome.message;
+        if (!outcome.reason.empty()) o["reason"] = outcome.reason;
+        auto res = json_response(outcome.status, boost::json::serialize(o));
+        if (outcome.status == 503) res.set(http::field::retry_after, "1");
+        return respond(std::move(res));
+      }
+      const auto hex = to_hex(outcome.signature);
+      if (!json) return respond(text_response(200, hex));
+      respond(json_response(200, "{\"signature\":\"" + hex + "\"}"));
+    });
+    return;
+  }
+  if (path == "/upcheck") {
+    if (method != http::verb::get) return respond(error_response(405, "use GET"));
+    if (asks_for_json(request[http::field::accept])) return respond(json_response(200, R"({"status":"OK"})"));
+    return respond(text_response(200, "OK"));
+  }
+  if (path == "/healthcheck") {
+    if (method != http::verb::get) return respond(error_response(405, "use GET"));
+    return respond(healthcheck(request));
+  }
+  if (path == "/api/v1/eth2/publicKeys") {
+    if (method != http::verb::get) return respond(error_response(405, "use GET"));
+    return respond(public_keys(request));
+  }
+  respond(error_response(404, "no such endpoint: " + std::string(path)));
+}
+
+HttpResponse Router::public_keys(const HttpRequest&) {
+  boost::json::array keys;
+  for (const auto& k : keys_.public_keys()) keys.emplace_back(to_hex(k));
+  return json_response(200, boost::json::serialize(keys));
+}
+
+HttpResponse Router::healthcheck(const HttpRequest&) {
+  bool up = true;
+  boost::json::array checks;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& s : sources_) {
+      const bool ok = !s.loading && s.failures.empty();
+      up = up && ok;
+      boost::json::object c;
+      c["id"] = "key-source:" + s.name;
+      c["status"] = ok ? "UP" : (s.loading ? "LOADING" : "DOWN");
+      c["keys_loaded"] = s.loaded;
+      c["keys_total"] = s.total;
+      boost::json::array failures;
+      for (const auto& [file, reason] : s.failures) failures.push_back(boost::json::object{{"file", file}, {"error", reason}});
+      c["failures"] = std::move(failures);
+      checks.push_back(std::move(c));
+    }
+  }
+  auto db = store_.health();
+  up = up && db.ok();
+  boost::json::object c;
+  c["id"] = "slashing-db";
+  c["backend"] = store_.backend_name();
+  c["status"] = db.ok() ? "UP" : "DOWN";
+  if (!db.ok()) c["error"] = db.error().message;
+  checks.push_back(std::move(c));
+
+  boost::json::object body;
+  body["status"] = up ? "UP" : "DOWN";
+  body["keys_loaded"] = keys_.size();
+  body["checks"] = std::move(checks);
+  return json_response(up ? 200 : 503, boost::json::serialize(body));
+}
+
+}  // namespace cc::api

@@ -1,0 +1,114 @@
+#include "api/signing_service.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "core/json.hpp"
+#include "ssz/signing_request.hpp"
+
+namespace cc::api {
+
+namespace {
+
+unsigned default_threads(unsigned requested) {
+  if (requested != 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+SignOutcome failure(unsigned status, std::string message, std::string reason = {}) {
+  SignOutcome o;
+  o.status = status;
+  o.message = std::move(message);
+  o.reason = std::move(reason);
+  return o;
+}
+
+}  // namespace
+
+SigningService::SigningService(const ssz::Network& network, keys::KeyRegistry& keys, slashing::SlashingStore& store,
+                               Options options, std::function<bool()> keys_loading)
+    : network_(network),
+      keys_(keys),
+      store_(store),
+      options_(options),
+      keys_loading_(std::move(keys_loading)),
+      threads_(default_threads(options.signing_threads)),
+      pool_(threads_) {}
+
+SigningService::~SigningService() { pool_.join(); }
+
+void SigningService::sign(std::string_view pubkey_hex, std::string_view body, std::function<void(SignOutcome)> done) {
+  // Admission: count this request until its outcome is delivered.
+  if (pending_.fetch_add(1, std::memory_order_relaxed) >= options_.max_pending) {
+    pending_.fetch_sub(1, std::memory_order_relaxed);
+    return done(failure(503, "signer is at capacity (" + std::to_string(options_.max_pending) +
+                                 " requests in flight); retry shortly", "overloaded"));
+  }
+  auto finish = [this, done = std::move(done)](SignOutcome outcome) {
+    pending_.fetch_sub(1, std::memory_order_relaxed);
+    done(std::move(outcome));
+  };
+
+  ssz::SigningRequest request;
+  try {
+    request = ssz::decode_signing_request(json::parse(body), network_);
+  } catch (const ssz::WrongNetwork& e) {
+    return finish(failure(403, e.what(), "genesis_validators_root_mismatch"));
+  } catch (const json::InputError& e) {
+    return finish(failure(400, e.what(), "bad_request"));
+  }
+  if (request.client_signing_root && *request.client_signing_root != request.signing_root) {
+    return finish(failure(400,
+                          "signingRoot " + to_hex(*request.client_signing_root) +
+                              " does not match the signing root computed from the request, " +
+                              to_hex(request.signing_root),
+                          "signing_root_mismatch"));
+  }
+
+  auto pubkey = from_hex_fixed<48>(pubkey_hex);
+  if (!pubkey) return finish(failure(400, "public key in the path: " + pubkey.error().message, "bad_request"));
+  auto key = keys_.find(*pubkey);
+  if (!key) {
+    if (keys_loading_ && keys_loading_()) {
+      return finish(failure(503, "keys are still loading; " + std::string(pubkey_hex) + " is not available yet",
+                            "keys_loading"));
+    }
+    return finish(failure(404, "no key loaded for public key " + std::string(pubkey_hex), "unknown_key"));
+  }
+
+  std::optional<slashing::SignedMessage> message;
+  if (request.block_slot) {
+    message = slashing::BlockProposal{*pubkey, *request.block_slot, request.signing_root};
+  } else if (request.source_epoch && request.target_epoch) {
+    message = slashing::AttestationVote{*pubkey, *request.source_epoch, *request.target_epoch, request.signing_root};
+  }
+  if (!message) return sign_on_pool(std::move(key), request.signing_root, std::move(finish));
+
+  const Root gvr = request.fork_info->genesis_validators_root;
+  store_.check_and_record(
+      gvr, std::move(*message),
+      [this, key = std::move(key), root = request.signing_root,
+       finish = std::move(finish)](Result<slashing::Decision> decision) mutable {
+        if (!decision) {
+          spdlog::error("anti-slashing database unavailable: {}", decision.error().message);
+          return finish(failure(503, "anti-slashing database unavailable: " + decision.error().message,
+                                "slashing_db_unavailable"));
+        }
+        if (!decision->allowed()) {
+          return finish(failure(412, decision->detail, std::string(slashing::refusal_name(decision->refusal))));
+        }
+        sign_on_pool(std::move(key), root, std::move(finish));
+      });
+}
+
+void SigningService::sign_on_pool(std::shared_ptr<const crypto::SecretKey> key, Root signing_root,
+                                  std::function<void(SignOutcome)> done) {
+  boost::asio::post(pool_, [key = std::move(key), signing_root, done = std::move(done)] {
+    SignOutcome outcome;
+    outcome.signature = key->sign(signing_root);
+    done(std::move(outcome));
+  });
+}
+
+}  // namespace cc::api

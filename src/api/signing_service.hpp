@@ -1,0 +1,62 @@
+#pragma once
+// SigningService is the signing request path: decode and recompute the signing root, look up
+// the key, check and durably record the message (blocks and attestations), then compute the
+// BLS signature on the signing pool. No signature is computed before the protection check has
+// passed, and none is handed back before its record is durable.
+//
+// Admission is bounded: past `max_pending` requests in flight, new ones are answered 503 at
+// once instead of queueing without limit. Thread-safe; `sign` may be called from any I/O thread
+// and never blocks it on BLS or fsync. The outcome callback runs on a signing-pool or store thread.
+#include <atomic>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <string>
+
+#include "core/bytes.hpp"
+#include "keys/registry.hpp"
+#include "slashing/slashing_store.hpp"
+#include "ssz/network.hpp"
+
+namespace cc::api {
+
+struct SignOutcome {
+  unsigned status = 200;
+  BlsSignature signature{};  // valid when status == 200
+  std::string message;       // why, when status != 200
+  std::string reason;        // machine-readable refusal (412) or error class
+};
+
+class SigningService {
+ public:
+  struct Options {
+    unsigned signing_threads = 0;  // 0: one per core
+    std::uint32_t max_pending = 4096;
+  };
+
+  // `keys_loading` tells whether key sources are still loading, so that a request for a key
+  // not loaded yet gets 503 (try again) rather than 404.
+  SigningService(const ssz::Network& network, keys::KeyRegistry& keys, slashing::SlashingStore& store, Options options,
+                 std::function<bool()> keys_loading);
+  ~SigningService();
+
+  // `pubkey_hex` is the path parameter; `body` the request body.
+  void sign(std::string_view pubkey_hex, std::string_view body, std::function<void(SignOutcome)> done);
+
+  std::uint32_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  unsigned signing_threads() const { return threads_; }
+
+ private:
+  void sign_on_pool(std::shared_ptr<const crypto::SecretKey> key, Root signing_root,
+                    std::function<void(SignOutcome)> done);
+
+  const ssz::Network& network_;
+  keys::KeyRegistry& keys_;
+  slashing::SlashingStore& store_;
+  Options options_;
+  std::function<bool()> keys_loading_;
+  unsigned threads_;
+  boost::asio::thread_pool pool_;
+  std::atomic<std::uint32_t> pending_{0};
+};
+
+}  // namespace cc::api

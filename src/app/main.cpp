@@ -1,0 +1,125 @@
+// containment-chamber: an Ethereum consensus-layer remote signer.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <spdlog/spdlog.h>
+
+#include "app/keys_command.hpp"
+#include "app/server_command.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+
+extern char** environ;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kDescription =
+    "Containment Chamber: a remote signer for Ethereum consensus-layer validators.\n"
+    "It speaks the Web3Signer / remote-signing-api HTTP API, recomputes every signing root, and records\n"
+    "blocks and attestations durably in its anti-slashing database before any signature leaves it.";
+
+constexpr const char* kServerFooter = R"(
+CONFIGURATION
+  Settings come from, highest precedence first:
+    1. the flags above;
+    2. environment variables CONTAINMENT_<SECTION>__<KEY>, e.g. CONTAINMENT_ANTI_SLASHING__PATH=/data/db.sqlite
+       (list values comma-separated);
+    3. the file given with --config (YAML, or JSON), e.g.
+         network: mainnet
+         server: {listen_address: 0.0.0.0, listen_port: 9000}
+         key_sources:
+           filesystem: {paths: [./keys]}
+         anti_slashing: {backend: sqlite, path: ./data/slashing.sqlite}
+    4. built-in defaults (shown in brackets).
+  An unknown or misspelt key, in the file or in a CONTAINMENT_ variable, stops start-up with a message naming it.
+
+KEYS
+  Each directory in key_sources.filesystem.paths may hold:
+    - EIP-2335 keystores <name>.json, each with its password in <name>.txt beside it;
+    - Web3Signer YAML descriptors (*.yaml): type: file-keystore (keystoreFile, keystorePasswordFile)
+      or type: file-raw (privateKey).
+  Keys load in the background; /healthcheck answers 503 until all are loaded, and names any that failed.
+
+ENDPOINTS (port server.listen_port)
+  POST /api/v1/eth2/sign/{pubkey}   sign; 400 malformed, 403 wrong network, 404 unknown key,
+                                    412 refused by anti-slashing, 503 overloaded or database unavailable
+  GET  /api/v1/eth2/publicKeys      loaded public keys
+  GET  /upcheck                     liveness ("OK")
+  GET  /healthcheck                 readiness (JSON; 503 until keys are loaded and the database is writable)
+
+EXAMPLE
+  containment-chamber keys generate --count 4 --out ./keys --password-file ./pw.txt
+  containment-chamber server --network hoodi --key-sources-filesystem-paths ./keys
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{kDescription, "containment-chamber"};
+  app.set_version_flag("--version", std::string("containment-chamber ") + kVersion);
+  app.require_subcommand(1);
+  app.get_formatter()->column_width(44);
+
+  // server
+  auto* server = app.add_subcommand("server", "Run the signer (HTTP signing API, anti-slashing, keys)");
+  std::string config_file;
+  server->add_option("-c,--config", config_file, "Configuration file (YAML or JSON)")->check(CLI::ExistingFile);
+  std::map<std::string, std::string> flag_values;
+  std::map<std::string, CLI::Option*> flag_options;
+  cc::Config defaults;
+  for (const auto& field : cc::config_fields()) {
+    std::string help = field.description + "\n[" + field.show(defaults) + "] env " + field.env();
+    auto* opt = server->add_option(field.flag(), flag_values[field.path], help);
+    opt->type_name(field.type == "string" || field.type == "list" ? "TEXT" : field.type);
+    if (field.type == "list") opt->type_name("DIR[,DIR...]");
+    flag_options[field.path] = opt;
+  }
+  server->footer(kServerFooter);
+
+  // keys
+  auto* keys = app.add_subcommand("keys", "Manage local keystores");
+  keys->require_subcommand(1);
+  cc::app::KeysGenerateOptions gen;
+  auto* generate = keys->add_subcommand(
+      "generate",
+      "Create new random validator keys as EIP-2335 keystores (for testnets and demos: the keys are not\n"
+      "derived from a mnemonic, so back up the keystore files themselves)");
+  generate->add_option("--count", gen.count, "Number of keys to create")->required()->check(CLI::Range(1, 100000));
+  generate->add_option("--out", gen.out_dir, "Directory to write <name>.json and <name>.txt pairs into")->required();
+  auto* pw = generate->add_option("--password", gen.password,
+                                  "Keystore password (prefer --password-file; env:VAR reads a variable)");
+  auto* pwf = generate->add_option("--password-file", gen.password_file, "File holding the keystore password")
+                  ->check(CLI::ExistingFile);
+  pw->excludes(pwf);
+  generate->add_option("--kdf", gen.kdf, "Key derivation function")->check(CLI::IsMember({"scrypt", "pbkdf2"}))
+      ->capture_default_str();
+  generate->add_flag("--insecure-fast-kdf", gen.fast_kdf,
+                     "Use tiny KDF parameters (tests only: such keystores are easy to brute-force)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*server) {
+    cc::Config config;
+    try {
+      if (!config_file.empty()) cc::apply_config_file(config, config_file);
+      cc::apply_config_env(config, environ);
+      for (const auto& [path, opt] : flag_options) {
+        if (opt->count() > 0) cc::apply_config_value(config, path, flag_values[path], "flag " + opt->get_name());
+      }
+      cc::validate_config(config);
+    } catch (const cc::ConfigError& e) {
+      std::cerr << "containment-chamber: configuration error: " << e.what() << "\n";
+      return 2;
+    }
+    cc::setup_logging(config.logging.level, config.logging.format == "json" ? cc::LogFormat::json : cc::LogFormat::text);
+    return cc::app::run_server(config);
+  }
+  if (*generate) {
+    cc::setup_logging("info", cc::LogFormat::text);
+    return cc::app::run_keys_generate(gen);
+  }
+  return 0;
+}

@@ -1,0 +1,133 @@
+#include "app/server_command.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "api/http_server.hpp"
+#include "api/router.hpp"
+#include "api/signing_service.hpp"
+#include "keys/filesystem_source.hpp"
+#include "keys/registry.hpp"
+#include "slashing/sqlite_store.hpp"
+#include "ssz/network.hpp"
+
+namespace cc::app {
+
+namespace {
+
+unsigned io_threads(const Config& config) {
+  if (config.server.io_threads != 0) return config.server.io_threads;
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
+
+void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& router) {
+  api::KeySourceHealth health;
+  health.name = "filesystem";
+  if (config.filesystem_keys.paths.empty()) {
+    health.loading = false;
+    router.update_key_source(health);
+    spdlog::warn(
+        "No key source configured: the signer is running with 0 keys. To add keys, put EIP-2335 keystores "
+        "(<name>.json with a <name>.txt password file) or Web3Signer YAML descriptors in a directory and pass it "
+        "with --key-sources-filesystem-paths DIR (or key_sources.filesystem.paths in the config file). Demo "
+        "keystores: containment-chamber keys generate --count 4 --out ./keys");
+    return;
+  }
+  router.update_key_source(health);
+  keys::FilesystemLoadOptions options;
+  options.paths = config.filesystem_keys.paths;
+  options.threads = config.filesystem_keys.keystore_load_concurrency;
+  auto report = keys::load_filesystem_keys(options, registry, [&](std::size_t done, std::size_t total) {
+    health.loaded = done;
+    health.total = total;
+    router.update_key_source(health);
+  });
+  health.loading = false;
+  health.loaded = report.loaded;
+  health.total = report.loaded + report.duplicates + report.failures.size();
+  for (const auto& f : report.failures) {
+    spdlog::error("key not loaded: {}: {}", f.file, f.reason);
+    health.failures.emplace_back(f.file, f.reason);
+  }
+  router.update_key_source(health);
+  spdlog::info("filesystem keys: {} loaded, {} duplicates, {} failed in {:.1f} s", report.loaded, report.duplicates,
+               report.failures.size(), report.seconds);
+  if (registry.size() == 0) {
+    spdlog::warn("0 keys loaded from {}: add EIP-2335 keystores (<name>.json + <name>.txt) or YAML descriptors there",
+                 fmt::join(config.filesystem_keys.paths, ", "));
+  }
+}
+
+}  // namespace
+
+int run_server(const Config& config) {
+  const ssz::Network* network = ssz::find_network(config.network);
+  if (network == nullptr) {
+    spdlog::error("unknown network '{}'", config.network);
+    return 2;
+  }
+
+  slashing::SqliteOptions db_options;
+  db_options.path = config.anti_slashing.path;
+  db_options.max_batch = config.anti_slashing.max_batch;
+  auto store = slashing::open_sqlite_store(db_options);
+  if (!store) {
+    spdlog::error("cannot open the anti-slashing database: {}", store.error().message);
+    return 1;
+  }
+  spdlog::info("anti-slashing: sqlite database {}", std::filesystem::absolute(config.anti_slashing.path).string());
+
+  keys::KeyRegistry registry;
+  api::Router* router_ptr = nullptr;
+  api::SigningService signing(*network, registry, **store,
+                              {config.server.signing_threads, config.server.max_pending_requests},
+                              [&router_ptr] { return router_ptr != nullptr && router_ptr->keys_loading(); });
+  api::Router router(signing, registry, **store);
+  router_ptr = &router;
+
+  boost::asio::io_context io;
+  api::HttpServerOptions http_options;
+  http_options.address = config.server.listen_address;
+  http_options.port = config.server.listen_port;
+  http_options.max_body_bytes = config.server.max_body_bytes;
+  http_options.idle_timeout = std::chrono::seconds(config.server.idle_timeout_seconds);
+  std::unique_ptr<api::HttpServer> server;
+  try {
+    server = std::make_unique<api::HttpServer>(
+        io, http_options, [&router](api::HttpRequest&& req, api::Respond respond) {
+          router.handle(std::move(req), std::move(respond));
+        });
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  // Key loading reports progress through the router; mark the source as loading before
+  // the listener opens so /healthcheck never reports ready too early.
+  if (!config.filesystem_keys.paths.empty()) router.update_key_source({"filesystem", true, 0, 0, {}});
+  server->start();
+  spdlog::info("containment-chamber listening on http://{}:{} (network {}, {} signing threads, {} I/O threads)",
+               config.server.listen_address, server->port(), network->name, signing.signing_threads(),
+               io_threads(config));
+
+  std::thread loader([&] { load_keys(config, registry, router); });
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    spdlog::info("signal {} received: closing the listener", sig);
+    server->stop();
+    io.stop();
+  });
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < io_threads(config); ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& w : workers) w.join();
+  loader.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace cc::app

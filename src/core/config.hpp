@@ -1,0 +1,89 @@
+#pragma once
+// The signer's configuration: one model, filled from (lowest to highest precedence) built-in
+// defaults, a YAML/JSON file, CONTAINMENT_<SECTION>__<KEY> environment variables and command-line
+// flags. Every settable key is declared once in config_fields(); the file reader, the environment
+// reader, the CLI flags and `--help` are all derived from that table, so they cannot drift apart.
+// Loading fails with a ConfigError whose message names the key, its source and the reason.
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cc {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ServerConfig {
+  std::string listen_address = "0.0.0.0";
+  std::uint16_t listen_port = 9000;
+  std::uint32_t io_threads = 0;           // 0: one per core, at most 4
+  std::uint32_t signing_threads = 0;      // 0: one per core
+  std::uint32_t max_pending_requests = 4096;  // signing requests queued or in flight before 503
+  std::uint64_t max_body_bytes = 1 << 20;
+  std::uint32_t idle_timeout_seconds = 300;   // keep-alive connections idle longer are closed
+};
+
+struct MetricsConfig {
+  std::string listen_address = "0.0.0.0";
+  std::uint16_t listen_port = 3000;
+  std::uint32_t refresh_interval_seconds = 30;
+};
+
+struct FilesystemKeysConfig {
+  std::vector<std::string> paths;
+  std::uint32_t keystore_load_concurrency = 0;  // 0: one per core, bounded by memory
+};
+
+struct AntiSlashingConfig {
+  std::string backend = "sqlite";
+  std::string path = "./data/slashing.sqlite";
+  std::uint32_t max_batch = 1024;
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+  std::string format = "text";
+};
+
+struct Config {
+  std::string network = "mainnet";
+  ServerConfig server;
+  MetricsConfig metrics;
+  FilesystemKeysConfig filesystem_keys;
+  AntiSlashingConfig anti_slashing;
+  LoggingConfig logging;
+};
+
+// One settable key.
+struct ConfigField {
+  std::string path;         // "server.listen_port"
+  std::string type;         // "string", "port", "uint", "list", or "a|b|c" for enumerations
+  std::string description;  // one line for --help and the docs
+  std::function<void(Config&, const std::string&)> set;        // throws std::invalid_argument with the reason
+  std::function<void(Config&, const std::vector<std::string>&)> set_list;  // lists only
+  std::function<std::string(const Config&)> show;              // current value, for --help defaults
+  std::string flag() const;  // "--server-listen-port"
+  std::string env() const;   // "CONTAINMENT_SERVER__LISTEN_PORT"
+};
+
+const std::vector<ConfigField>& config_fields();
+const ConfigField* find_config_field(const std::string& path);
+
+// Applies a YAML or JSON document. Unknown keys, wrong types and bad values throw ConfigError
+// naming the key and `source` (the file name).
+void apply_config_text(Config& config, const std::string& text, const std::string& source);
+// Reads and applies a file; an unreadable file throws ConfigError naming it and the OS reason.
+void apply_config_file(Config& config, const std::string& path);
+// Applies every CONTAINMENT_* variable of `environ` (e.g. CONTAINMENT_ANTI_SLASHING__PATH).
+// An unknown CONTAINMENT_ variable is an error: it is almost always a typo.
+void apply_config_env(Config& config, char** environ_vars);
+// Sets one key from text (a flag's value), with `source` for the error message.
+void apply_config_value(Config& config, const std::string& path, const std::string& value, const std::string& source);
+// Cross-field checks (known network, supported backend, ...). Throws ConfigError.
+void validate_config(const Config& config);
+
+}  // namespace cc

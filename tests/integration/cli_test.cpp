@@ -1,0 +1,102 @@
+// The command line as a new user meets it: help, version, configuration errors.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "server_fixture.hpp"
+
+namespace cc::test {
+namespace {
+
+std::filesystem::path write_file(const std::filesystem::path& dir, const std::string& name, const std::string& text) {
+  auto p = dir / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(Cli, HelpReadsLikeAManual) {
+  auto [code, out] = run_command({binary_path(), "server", "--help"});
+  EXPECT_EQ(code, 0);
+  for (const char* needle : {"--config", "--network", "--server-listen-port", "--key-sources-filesystem-paths",
+                             "--anti-slashing-backend", "--anti-slashing-path", "CONTAINMENT_ANTI_SLASHING__PATH",
+                             "EIP-2335", "/healthcheck"}) {
+    EXPECT_NE(out.find(needle), std::string::npos) << "server --help does not mention " << needle;
+  }
+  auto [c2, top] = run_command({binary_path(), "--help"});
+  EXPECT_EQ(c2, 0);
+  EXPECT_NE(top.find("server"), std::string::npos);
+  EXPECT_NE(top.find("keys"), std::string::npos);
+  auto [c3, ver] = run_command({binary_path(), "--version"});
+  EXPECT_EQ(c3, 0);
+  EXPECT_NE(ver.find("containment-chamber"), std::string::npos);
+}
+
+TEST(Cli, UnknownConfigKeyNamesKeyAndFile) {
+  auto dir = make_temp_dir("cli");
+  auto cfg = write_file(dir, "c.yaml", "server:\n  listen_prot: 9000\n");
+  auto [code, out] = run_command({binary_path(), "server", "-c", cfg.string()});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("server.listen_prot"), std::string::npos) << out;
+  EXPECT_NE(out.find("c.yaml"), std::string::npos) << out;
+  EXPECT_NE(out.find("server.listen_port"), std::string::npos) << "no suggestion: " << out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, BadValuesAreRefused) {
+  auto dir = make_temp_dir("cli");
+  struct Case { std::string yaml; std::string mentions; };
+  for (const auto& c : std::vector<Case>{{"server: {listen_port: 70000}\n", "server.listen_port"},
+                                         {"network: goerli\n", "goerli"},
+                                         {"anti_slashing: {backend: mysql}\n", "mysql"},
+                                         {"key_sources: {filesystem: {paths: {a: 1}}}\n", "key_sources.filesystem.paths"},
+                                         {"tls: {mode: file}\n", "not supported"},
+                                         {"[1, 2]\n", "mapping"},
+                                         {"server: {listen_port: [\n", "YAML"}}) {
+    auto cfg = write_file(dir, "c.yaml", c.yaml);
+    auto [code, out] = run_command({binary_path(), "server", "-c", cfg.string()});
+    EXPECT_EQ(code, 2) << c.yaml << out;
+    EXPECT_NE(out.find(c.mentions), std::string::npos) << c.yaml << " -> " << out;
+  }
+  auto [code, out] = run_command({binary_path(), "server", "-c", (dir / "missing.yaml").string()});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("missing.yaml"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, EnvironmentOverridesFileAndFlagsOverrideEnvironment) {
+  auto dir = make_temp_dir("cli");
+  auto cfg = write_file(dir, "c.yaml",
+                        "network: sepolia\nserver: {listen_address: 127.0.0.1, listen_port: 1}\n"
+                        "anti_slashing: {path: " + (dir / "file.sqlite").string() + "}\n");
+  {
+    // env beats the file's port 1 (which would fail to bind as non-root or be refused)
+    SignerInstance s(dir, {"--config", cfg.string()},
+                     {"CONTAINMENT_ANTI_SLASHING__PATH=" + (dir / "env.sqlite").string(), "CONTAINMENT_NETWORK=hoodi"});
+    std::string error;
+    ASSERT_TRUE(s.start(error)) << error;  // start() passes --server-listen-port 0 and --anti-slashing-path
+    EXPECT_TRUE(std::filesystem::exists(dir / "data" / "slashing.sqlite")) << "flag did not override env";
+    EXPECT_FALSE(std::filesystem::exists(dir / "env.sqlite"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "file.sqlite"));
+    EXPECT_NE(s.process().log().find("network hoodi"), std::string::npos) << "env did not override the file";
+  }
+  auto [code, out] = run_command({binary_path(), "server", "-c", cfg.string()},
+                                 {"CONTAINMENT_SERVER__LISTEN_PROT=9000"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("CONTAINMENT_SERVER__LISTEN_PROT"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, StartsHealthyWithZeroKeysAndSaysHowToAddThem) {
+  auto dir = make_temp_dir("cli");
+  std::filesystem::create_directories(dir / "keys");
+  SignerInstance s(dir);
+  std::string error;
+  ASSERT_TRUE(s.start(error)) << error;
+  EXPECT_EQ(s.client().get("/healthcheck").status, 200u);
+  EXPECT_EQ(s.client().get("/api/v1/eth2/publicKeys").body, "[]");
+  EXPECT_TRUE(s.process().wait_for_log("keys generate", std::chrono::seconds(5))) << s.process().log();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cc::test

@@ -1,0 +1,63 @@
+#include "server_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace cc::test {
+
+std::string binary_path() { return CC_BINARY; }
+
+std::filesystem::path make_temp_dir(const std::string& tag) {
+  std::random_device rd;
+  auto dir = std::filesystem::temp_directory_path() / ("cc-" + tag + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::string> generate_keys(const std::filesystem::path& dir, int count) {
+  std::filesystem::create_directories(dir / "keys");
+  auto [code, out] = run_command({binary_path(), "keys", "generate", "--count", std::to_string(count), "--out",
+                                  (dir / "keys").string(), "--password", "integration-test-password",
+                                  "--insecure-fast-kdf"});
+  EXPECT_EQ(code, 0) << out;
+  std::vector<std::string> keys;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("0x", 0) == 0 && line.size() == 98) keys.push_back(line);
+  }
+  return keys;
+}
+
+SignerInstance::SignerInstance(std::filesystem::path dir, std::vector<std::string> args, std::vector<std::string> env)
+    : dir_(std::move(dir)), args_(std::move(args)), env_(std::move(env)) {}
+
+bool SignerInstance::start(std::string& error) {
+  std::vector<std::string> argv = {binary_path(), "server", "--server-listen-address", "127.0.0.1",
+                                   "--server-listen-port", "0",
+                                   "--key-sources-filesystem-paths", (dir_ / "keys").string(),
+                                   "--anti-slashing-path", (dir_ / "data" / "slashing.sqlite").string()};
+  argv.insert(argv.end(), args_.begin(), args_.end());
+  process_.reset();
+  const auto log = (dir_ / ("server-" + std::to_string(generation_++) + ".log")).string();
+  process_ = std::make_unique<Process>(argv, env_, log);
+  if (!process_->wait_for_log("listening on http://", std::chrono::seconds(30))) {
+    error = "server did not start:\n" + process_->log();
+    return false;
+  }
+  const auto text = process_->log();
+  auto pos = text.find("listening on http://");
+  auto colon = text.find(':', pos + 20);
+  port_ = static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1)));
+  auto http = client();
+  for (int i = 0; i < 600; ++i) {
+    if (http.get("/healthcheck").status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  error = "server did not become healthy:\n" + process_->log();
+  return false;
+}
+
+}  // namespace cc::test

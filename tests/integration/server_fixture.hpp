@@ -1,0 +1,40 @@
+#pragma once
+// Starts the real containment-chamber binary on a temporary directory with generated keystores
+// and a SQLite database, and waits until it is healthy. Used by the integration tests.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../support/http_client.hpp"
+#include "../support/process.hpp"
+
+namespace cc::test {
+
+std::string binary_path();
+std::filesystem::path make_temp_dir(const std::string& tag);
+
+class SignerInstance {
+ public:
+  // `dir` holds keys/ and data/; extra `args` are appended to `server`.
+  SignerInstance(std::filesystem::path dir, std::vector<std::string> args = {}, std::vector<std::string> env = {});
+  // Starts the server; returns false (with the log in `error`) if it did not come up healthy.
+  bool start(std::string& error);
+  std::uint16_t port() const { return port_; }
+  Process& process() { return *process_; }
+  HttpClient client() const { return HttpClient("127.0.0.1", port_); }
+  std::filesystem::path dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::vector<std::string> args_;
+  std::vector<std::string> env_;
+  std::unique_ptr<Process> process_;
+  std::uint16_t port_ = 0;
+  int generation_ = 0;
+};
+
+// Writes `count` keystores (insecure fast KDF) into dir/keys and returns their public keys (0x hex).
+std::vector<std::string> generate_keys(const std::filesystem::path& dir, int count);
+
+}  // namespace cc::test
