@@ -1,0 +1,71 @@
+#include "slashing/sqlite_schema.hpp"
+
+#include <string>
+
+namespace cc::slashing {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS validators (
+  id               INTEGER PRIMARY KEY,
+  pubkey           BLOB NOT NULL UNIQUE CHECK (length(pubkey) = 48),
+  low_slot         INTEGER CHECK (low_slot >= 0),
+  low_source_epoch INTEGER CHECK (low_source_epoch >= 0),
+  low_target_epoch INTEGER CHECK (low_target_epoch >= 0)
+);
+CREATE TABLE IF NOT EXISTS blocks (
+  validator_id INTEGER NOT NULL REFERENCES validators (id),
+  slot         INTEGER NOT NULL CHECK (slot >= 0),
+  signing_root BLOB CHECK (signing_root IS NULL OR length(signing_root) = 32),
+  PRIMARY KEY (validator_id, slot)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attestations (
+  validator_id INTEGER NOT NULL REFERENCES validators (id),
+  source_epoch INTEGER NOT NULL CHECK (source_epoch >= 0),
+  target_epoch INTEGER NOT NULL CHECK (target_epoch >= 0),
+  signing_root BLOB CHECK (signing_root IS NULL OR length(signing_root) = 32)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS attestations_by_target ON attestations (validator_id, target_epoch, source_epoch);
+CREATE INDEX IF NOT EXISTS attestations_by_source ON attestations (validator_id, source_epoch, target_epoch);
+)sql";
+
+}  // namespace
+
+void prepare_database(SqliteConnection& db) {
+  // EXCLUSIVE before WAL: SQLite then keeps the WAL index in heap memory (no -shm file) and
+  // holds the file lock from the first transaction until close, so no other connection can write.
+  db.exec("PRAGMA locking_mode = EXCLUSIVE");
+  const std::string mode = db.pragma_text("PRAGMA journal_mode = WAL");
+  if (mode != "wal") throw SqliteError("cannot switch to WAL journal mode (got '" + mode + "')", SQLITE_ERROR);
+  // FULL: the WAL is fsynced at every commit, so "committed" means "on disk".
+  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA foreign_keys = ON");
+
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec(kSchema);
+    Statement get(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+    auto row = get.run();
+    if (row.next()) {
+      const auto version = row.int64(0);
+      if (version > kSqliteSchemaVersion) {
+        throw std::runtime_error("schema version " + std::to_string(version) + " is newer than this program's (" +
+                                 std::to_string(kSqliteSchemaVersion) + "); upgrade containment-chamber");
+      }
+    } else {
+      Statement put(db, "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)");
+      put.run().bind_int64(1, kSqliteSchemaVersion).done();
+    }
+  } catch (...) {
+    db.rollback_quietly();
+    throw;
+  }
+  db.exec("COMMIT");
+}
+
+}  // namespace cc::slashing
