@@ -38,8 +38,9 @@ class HttpServer {
   void stop();
   std::uint16_t port() const;
 
+  struct State;  // opaque; shared with the connections it accepted
+
  private:
-  struct State;
   std::shared_ptr<State> state_;
 };
 

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "keys/filesystem_source.hpp"
+#include "keys/keystore_generator.hpp"
 
 namespace cc::app {
 

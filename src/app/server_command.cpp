@@ -56,8 +56,10 @@ void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& r
   spdlog::info("filesystem keys: {} loaded, {} duplicates, {} failed in {:.1f} s", report.loaded, report.duplicates,
                report.failures.size(), report.seconds);
   if (registry.size() == 0) {
-    spdlog::warn("0 keys loaded from {}: add EIP-2335 keystores (<name>.json + <name>.txt) or YAML descriptors there",
-                 fmt::join(config.filesystem_keys.paths, ", "));
+    spdlog::warn(
+        "0 keys loaded from {}: add EIP-2335 keystores (<name>.json + <name>.txt) or Web3Signer YAML descriptors "
+        "there and restart. Demo keystores: containment-chamber keys generate --count 4 --out DIR",
+        fmt::join(config.filesystem_keys.paths, ", "));
   }
 }
 

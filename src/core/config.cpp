@@ -83,7 +83,7 @@ std::vector<ConfigField> make_fields() {
                          [](Config& c) -> std::string& { return c.network; }));
   f.push_back(string_field("server.listen_address", "Address of the HTTP listener (signing API, probes)",
                            [](Config& c) -> std::string& { return c.server.listen_address; }));
-  f.push_back(uint_field("server.listen_port", "port", "Port of the HTTP listener",
+  f.push_back(uint_field("server.listen_port", "port", "Port of the HTTP listener (0 picks a free port and logs it)",
                          [](Config& c) -> std::uint16_t& { return c.server.listen_port; }));
   f.push_back(uint_field("server.io_threads", "uint", "Threads parsing HTTP (0: one per core, at most 4)",
                          [](Config& c) -> std::uint32_t& { return c.server.io_threads; }));
@@ -279,7 +279,6 @@ void apply_config_value(Config& config, const std::string& path, const std::stri
 }
 
 void validate_config(const Config& config) {
-  if (config.server.listen_port == 0) throw ConfigError("server.listen_port: must not be 0");
   if (config.server.max_pending_requests == 0) throw ConfigError("server.max_pending_requests: must be at least 1");
   if (config.server.max_body_bytes < 1024) throw ConfigError("server.max_body_bytes: must be at least 1024");
   if (config.anti_slashing.backend == "sqlite" && config.anti_slashing.path.empty()) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -41,7 +42,9 @@ bool SignerInstance::start(std::string& error) {
                                    "--anti-slashing-path", (dir_ / "data" / "slashing.sqlite").string()};
   argv.insert(argv.end(), args_.begin(), args_.end());
   process_.reset();
-  const auto log = (dir_ / ("server-" + std::to_string(generation_++) + ".log")).string();
+  std::filesystem::create_directories(dir_ / "keys");
+  static std::atomic<int> instances{0};
+  const auto log = (dir_ / ("server-" + std::to_string(instances++) + ".log")).string();
   process_ = std::make_unique<Process>(argv, env_, log);
   if (!process_->wait_for_log("listening on http://", std::chrono::seconds(30))) {
     error = "server did not start:\n" + process_->log();

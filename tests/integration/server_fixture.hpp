@@ -31,7 +31,6 @@ class SignerInstance {
   std::vector<std::string> env_;
   std::unique_ptr<Process> process_;
   std::uint16_t port_ = 0;
-  int generation_ = 0;
 };
 
 // Writes `count` keystores (insecure fast KDF) into dir/keys and returns their public keys (0x hex).

@@ -62,7 +62,7 @@ TEST_F(SigningApiTest, EveryVectorSignsAndVerifiesAgainstIndependentRoot) {
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     auto v = boost::json::parse(line).as_object();
-    if (v.at("network").as_string() != "mainnet") continue;
+    if (!v.contains("request") || v.at("network").as_string() != "mainnet") continue;  // container-only cases
     const std::string name(v.at("name").as_string());
     const auto body = boost::json::serialize(v.at("request"));
     const auto expected = from_hex_fixed<32>(std::string(v.at("signing_root").as_string()));

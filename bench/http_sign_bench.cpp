@@ -1,0 +1,158 @@
+// Signing throughput over HTTP next to raw blst, measured in the same run on the same machine.
+//   build/release/bench/cc_http_sign_bench [--seconds S] [--connections C] [--keys K]
+// Prints a table; the load generator runs on the same cores, so its CPU share is reported too.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../tests/support/http_client.hpp"
+#include "../tests/support/process.hpp"
+#include "crypto/bls.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double raw_blst_rate(unsigned threads, double seconds) {
+  std::atomic<std::uint64_t> total{0};
+  std::vector<std::thread> workers;
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  const auto start = Clock::now();
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      auto key = cc::crypto::SecretKey::generate();
+      cc::Root root{};
+      root[0] = static_cast<std::uint8_t>(t);
+      std::uint64_t n = 0;
+      while (Clock::now() < end) {
+        root[1] = static_cast<std::uint8_t>(n);
+        auto sig = key.sign(root);
+        root[2] ^= sig[5];
+        ++n;
+      }
+      total += n;
+    });
+  }
+  for (auto& w : workers) w.join();
+  return static_cast<double>(total) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string attestation(std::uint64_t target) {
+  std::ostringstream o;
+  o << R"({"type":"ATTESTATION","fork_info":{"fork":{"previous_version":"0x04000000","current_version":"0x05000000",)"
+    << R"("epoch":"364032"},"genesis_validators_root":"0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"},)"
+    << R"("attestation":{"slot":")" << target * 32 << R"(","index":"0","beacon_block_root":"0x)" << std::string(64, 'a')
+    << R"(","source":{"epoch":")" << target - 1 << R"(","root":"0x)" << std::string(64, 'b')
+    << R"("},"target":{"epoch":")" << target << R"(","root":"0x)" << std::string(64, 'c') << R"("}}})";
+  return o.str();
+}
+
+double cpu_seconds_self() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 5;
+  int connections = 32, nkeys = 64;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--seconds") seconds = std::stod(argv[i + 1]);
+    if (a == "--connections") connections = std::stoi(argv[i + 1]);
+    if (a == "--keys") nkeys = std::stoi(argv[i + 1]);
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const double raw1 = raw_blst_rate(1, 2.0);
+  const double rawN = raw_blst_rate(cores, 2.0);
+
+  auto dir = std::filesystem::temp_directory_path() / ("cc-bench-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir / "keys");
+  auto [code, out] = cc::test::run_command({CC_BINARY, "keys", "generate", "--count", std::to_string(nkeys), "--out",
+                                            (dir / "keys").string(), "--password", "bench-password-1234",
+                                            "--insecure-fast-kdf"});
+  if (code != 0) {
+    std::fprintf(stderr, "keys generate failed: %s\n", out.c_str());
+    return 1;
+  }
+  std::vector<std::string> keys;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("0x", 0) == 0) keys.push_back(line);
+  }
+  std::uint16_t port = 0;
+  cc::test::Process srv({CC_BINARY, "server", "--server-listen-address", "127.0.0.1", "--server-listen-port", "0",
+                         "--key-sources-filesystem-paths", (dir / "keys").string(), "--anti-slashing-path",
+                         (dir / "slashing.sqlite").string()},
+                        {}, (dir / "server.log").string());
+  if (!srv.wait_for_log("listening on http://", std::chrono::seconds(30))) {
+    std::fprintf(stderr, "server did not start: %s\n", srv.log().c_str());
+    return 1;
+  }
+  {
+    auto text = srv.log();
+    auto pos = text.find("listening on http://");
+    port = static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + 20) + 1)));
+  }
+  cc::test::HttpClient probe("127.0.0.1", port);
+  while (probe.get("/healthcheck").status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(connections));
+  std::atomic<std::uint64_t> errors{0};
+  const double cpu0 = cpu_seconds_self();
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < connections; ++c) {
+    clients.emplace_back([&, c] {
+      cc::test::HttpClient http("127.0.0.1", port);
+      std::uint64_t target = 10;
+      std::size_t k = static_cast<std::size_t>(c);
+      while (Clock::now() < end) {
+        // Each connection walks its own keys so no two requests conflict.
+        const auto body = attestation(target);
+        const auto t0 = Clock::now();
+        auto r = http.post("/api/v1/eth2/sign/" + keys[k % keys.size()], body);
+        latencies[static_cast<std::size_t>(c)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (r.status != 200) ++errors;
+        k += static_cast<std::size_t>(connections);
+        if (k >= keys.size()) k = static_cast<std::size_t>(c), ++target;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double load_cpu = cpu_seconds_self() - cpu0;
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  const double rate = static_cast<double>(all.size()) / elapsed;
+  auto pct = [&](double p) { return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))]; };
+
+  std::printf("| measure | value |\n|---|---|\n");
+  std::printf("| cores | %u |\n", cores);
+  std::printf("| raw blst sign, 1 thread | %.0f sig/s |\n", raw1);
+  std::printf("| raw blst sign, %u threads | %.0f sig/s |\n", cores, rawN);
+  std::printf("| HTTP ATTESTATION + SQLite durable record, %d connections, %d keys | %.0f sig/s |\n", connections,
+              nkeys, rate);
+  std::printf("| ratio HTTP / raw blst (all cores) | %.2f |\n", rate / rawN);
+  std::printf("| latency p50 / p99 / max | %.2f / %.2f / %.2f ms |\n", pct(0.5), pct(0.99), all.empty() ? 0 : all.back());
+  std::printf("| errors | %llu |\n", static_cast<unsigned long long>(errors.load()));
+  std::printf("| load generator CPU (same machine) | %.0f%% of one core |\n", 100.0 * load_cpu / elapsed);
+  srv.kill(15);
+  srv.wait(std::chrono::seconds(10));
+  std::filesystem::remove_all(dir);
+  return errors.load() == 0 ? 0 : 1;
+}

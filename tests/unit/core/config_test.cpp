@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include "core/config.hpp"
+
+namespace cc {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, DefaultsMatchTheDocumentation) {
+  Config c;
+  EXPECT_EQ(c.network, "mainnet");
+  EXPECT_EQ(c.server.listen_address, "0.0.0.0");
+  EXPECT_EQ(c.server.listen_port, 9000);
+  EXPECT_EQ(c.metrics.listen_port, 3000);
+  EXPECT_EQ(c.anti_slashing.backend, "sqlite");
+}
+
+TEST(Config, YamlAndJsonFiles) {
+  Config c;
+  apply_config_text(c,
+                    "network: hoodi\nserver:\n  listen_port: 9100\nkey_sources:\n  filesystem:\n    paths: [/a, /b]\n"
+                    "anti_slashing: {backend: sqlite, path: /x.db}\n",
+                    "c.yaml");
+  EXPECT_EQ(c.network, "hoodi");
+  EXPECT_EQ(c.server.listen_port, 9100);
+  EXPECT_EQ(c.filesystem_keys.paths, (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_EQ(c.anti_slashing.path, "/x.db");
+  Config j;
+  apply_config_text(j, R"({"server":{"listen_address":"127.0.0.1","listen_port":9001},"network":"sepolia"})", "c.json");
+  EXPECT_EQ(j.server.listen_address, "127.0.0.1");
+  EXPECT_EQ(j.network, "sepolia");
+}
+
+TEST(Config, UnknownKeysAreNamedWithSuggestion) {
+  Config c;
+  auto msg = error_of([&] { apply_config_text(c, "anti_slashing: {pth: x}\n", "my.yaml"); });
+  EXPECT_NE(msg.find("my.yaml"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("anti_slashing.pth"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'anti_slashing.path'"), std::string::npos) << msg;
+}
+
+TEST(Config, BadValues) {
+  Config c;
+  EXPECT_NE(error_of([&] { apply_config_text(c, "server: {listen_port: 65536}\n", "f"); }).find("maximum"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { apply_config_text(c, "server: {listen_port: -1}\n", "f"); }).find("server.listen_port"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { apply_config_text(c, "server: {listen_port: abc}\n", "f"); }).find("abc"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { apply_config_text(c, "network: [a]\n", "f"); }).find("network"), std::string::npos);
+  EXPECT_NE(error_of([&] { apply_config_text(c, "server: 5\n", "f"); }).find("unknown configuration key 'server'"),
+            std::string::npos);
+}
+
+TEST(Config, EnvironmentVariables) {
+  Config c;
+  std::string a = "CONTAINMENT_ANTI_SLASHING__PATH=/env.db";
+  std::string b = "CONTAINMENT_KEY_SOURCES__FILESYSTEM__PATHS=/k1,/k2";
+  std::string other = "PATH=/usr/bin";
+  char* env[] = {a.data(), b.data(), other.data(), nullptr};
+  apply_config_env(c, env);
+  EXPECT_EQ(c.anti_slashing.path, "/env.db");
+  EXPECT_EQ(c.filesystem_keys.paths, (std::vector<std::string>{"/k1", "/k2"}));
+  std::string typo = "CONTAINMENT_ANTI_SLASHING__PTH=/x";
+  char* bad[] = {typo.data(), nullptr};
+  auto msg = error_of([&] { apply_config_env(c, bad); });
+  EXPECT_NE(msg.find("CONTAINMENT_ANTI_SLASHING__PTH"), std::string::npos) << msg;
+}
+
+TEST(Config, FlagAndEnvNamesDeriveFromPath) {
+  const auto* f = find_config_field("key_sources.filesystem.paths");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->flag(), "--key-sources-filesystem-paths");
+  EXPECT_EQ(f->env(), "CONTAINMENT_KEY_SOURCES__FILESYSTEM__PATHS");
+  EXPECT_EQ(find_config_field("anti_slashing.path")->flag(), "--anti-slashing-path");
+}
+
+TEST(Config, Validation) {
+  Config c;
+  c.anti_slashing.path.clear();
+  EXPECT_NE(error_of([&] { validate_config(c); }).find("anti_slashing.path"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cc
