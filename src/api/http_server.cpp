@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <spdlog/spdlog.h>
@@ -98,11 +99,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
     auto self = shared_from_this();
-    server_->handler(std::move(request), [self, version, keep_alive](HttpResponse res) {
+    auto responded = std::make_shared<std::atomic<bool>>(false);
+    Respond respond = [self, version, keep_alive, responded](HttpResponse res) {
+      if (responded->exchange(true)) return;  // exactly one response per request
       res.version(version);
       if (!keep_alive) res.keep_alive(false);
       asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->write(std::move(r)); });
-    });
+    };
+    try {
+      server_->handler(std::move(request), respond);
+    } catch (const std::exception& e) {
+      // A handler bug must cost one request, never the process.
+      spdlog::error("request handler failed: {}", e.what());
+      respond(error_response(500, "internal error", version, false));
+    }
   }
 
   void write(HttpResponse res) {

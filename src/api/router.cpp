@@ -1,5 +1,6 @@
 #include "api/router.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 namespace cc::api {
@@ -59,6 +60,8 @@ bool asks_for_json(std::string_view accept) { return contains_token(accept, "app
 Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store)
     : signing_(signing), keys_(keys), store_(store) {}
 
+Router::~Router() { probes_.join(); }
+
 void Router::update_key_source(const KeySourceHealth& health) {
   std::lock_guard lock(mu_);
   for (auto& s : sources_) {
@@ -109,7 +112,10 @@ void Router::handle(HttpRequest&& request, Respond respond) {
   }
   if (path == "/healthcheck") {
     if (method != http::verb::get) return respond(error_response(405, "use GET"));
-    return respond(healthcheck(request));
+    boost::asio::post(probes_, [this, request = std::move(request), respond = std::move(respond)] {
+      respond(healthcheck(request));
+    });
+    return;
   }
   if (path == "/api/v1/eth2/publicKeys") {
     if (method != http::verb::get) return respond(error_response(405, "use GET"));

@@ -6,6 +6,7 @@
 //   GET  /healthcheck                 readiness: 200 only when every key source is loaded and the
 //                                     anti-slashing database is writable, else 503; JSON either way
 // Every error body is JSON {"code", "message"[, "reason"]}. Thread-safe.
+#include <boost/asio/thread_pool.hpp>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct KeySourceHealth {
 class Router {
  public:
   Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store);
+  ~Router();
 
   void handle(HttpRequest&& request, Respond respond);
 
@@ -43,6 +45,8 @@ class Router {
   slashing::SlashingStore& store_;
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
+  // /healthcheck writes to the database (a real fsync): it runs here, never on an I/O thread.
+  boost::asio::thread_pool probes_{1};
 };
 
 // Accept-header negotiation: true when the client accepts application/json (or anything).

@@ -75,6 +75,7 @@ int run_server(const Config& config) {
   slashing::SqliteOptions db_options;
   db_options.path = config.anti_slashing.path;
   db_options.max_batch = config.anti_slashing.max_batch;
+  db_options.genesis_validators_root = network->genesis_validators_root;
   auto store = slashing::open_sqlite_store(db_options);
   if (!store) {
     spdlog::error("cannot open the anti-slashing database: {}", store.error().message);

@@ -100,3 +100,24 @@ TEST(Cli, StartsHealthyWithZeroKeysAndSaysHowToAddThem) {
 
 }  // namespace
 }  // namespace cc::test
+
+namespace cc::test {
+namespace {
+
+TEST(Cli, DatabaseOfAnotherNetworkIsRefusedAtStart) {
+  auto dir = make_temp_dir("cli");
+  {
+    SignerInstance mainnet(dir);
+    std::string error;
+    ASSERT_TRUE(mainnet.start(error)) << error;
+  }
+  SignerInstance hoodi(dir, {"--network", "hoodi"});
+  std::string error;
+  EXPECT_FALSE(hoodi.start(error));
+  EXPECT_NE(hoodi.process().wait(std::chrono::seconds(10)), 0);
+  EXPECT_NE(hoodi.process().log().find("slashing.sqlite"), std::string::npos) << hoodi.process().log();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cc::test
