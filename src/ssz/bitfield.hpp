@@ -3,6 +3,7 @@
 // Bits are kept packed little-endian-first exactly as SSZ serializes them; a Bitlist keeps its
 // bit count separately (the serialized delimiter bit is stripped on parse). parse() validates
 // the wire form and returns an Error that says what is wrong; it never throws.
+#include <algorithm>
 #include <cstdint>
 #include <span>
 
@@ -46,7 +47,8 @@ struct Bitvector {
   static Result<Bitvector> parse(std::span<const std::uint8_t> serialized) {
     if (auto s = check_bitvector(serialized, N); !s) return s.error();
     Bitvector v;
-    for (std::size_t i = 0; i < v.bytes.size(); ++i) v.bytes[i] = serialized[i];
+    if (serialized.size() != v.bytes.size()) return Error::invalid("bitvector has the wrong length");  // checked above too
+    std::copy(serialized.begin(), serialized.end(), v.bytes.begin());
     return v;
   }
   Root hash_tree_root() const { return packed_bytes_root(bytes, (N + 255) / 256); }
