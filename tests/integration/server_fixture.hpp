@@ -18,8 +18,9 @@ class SignerInstance {
  public:
   // `dir` holds keys/ and data/; extra `args` are appended to `server`.
   SignerInstance(std::filesystem::path dir, std::vector<std::string> args = {}, std::vector<std::string> env = {});
-  // Starts the server; returns false (with the log in `error`) if it did not come up healthy.
-  bool start(std::string& error);
+  // Starts the server; returns false (with the log in `error`) if it did not start listening or,
+  // with `wait_healthy`, did not become healthy.
+  bool start(std::string& error, bool wait_healthy = true);
   std::uint16_t port() const { return port_; }
   Process& process() { return *process_; }
   HttpClient client() const { return HttpClient("127.0.0.1", port_); }
