@@ -1,16 +1,12 @@
 // containment-chamber: an Ethereum consensus-layer remote signer.
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <iostream>
-#include <map>
-#include <spdlog/spdlog.h>
 
+#include "app/config_options.hpp"
 #include "app/keys_command.hpp"
 #include "app/server_command.hpp"
-#include "core/config.hpp"
+#include "app/slashing_command.hpp"
 #include "core/log.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -65,18 +61,7 @@ int main(int argc, char** argv) {
 
   // server
   auto* server = app.add_subcommand("server", "Run the signer (HTTP signing API, anti-slashing, keys)");
-  std::string config_file;
-  server->add_option("-c,--config", config_file, "Configuration file (YAML or JSON)")->check(CLI::ExistingFile);
-  std::map<std::string, std::string> flag_values;
-  std::map<std::string, CLI::Option*> flag_options;
-  cc::Config defaults;
-  for (const auto& field : cc::config_fields()) {
-    std::string help = field.description + "\n[" + field.show(defaults) + "] env " + field.env();
-    auto* opt = server->add_option(field.flag(), flag_values[field.path], help);
-    opt->type_name(field.type == "string" || field.type == "list" ? "TEXT" : field.type);
-    if (field.type == "list") opt->type_name("DIR[,DIR...]");
-    flag_options[field.path] = opt;
-  }
+  cc::app::ConfigOptions server_config(*server);
   server->footer(kServerFooter);
 
   // keys
@@ -99,23 +84,50 @@ int main(int argc, char** argv) {
   generate->add_flag("--insecure-fast-kdf", gen.fast_kdf,
                      "Use tiny KDF parameters (tests only: such keystores are easy to brute-force)");
 
+  // slashing
+  auto* slashing = app.add_subcommand(
+      "slashing", "EIP-3076 slashing-protection interchange for the configured anti-slashing database");
+  slashing->require_subcommand(1);
+  slashing->footer(
+      "\nRun these while the signer is stopped: a running signer holds the database, and the commands refuse.\n"
+      "They take the same --config, environment and flags as `server` to find the database.");
+  auto* import_cmd = slashing->add_subcommand(
+      "import", "Import an EIP-3076 interchange file (all or nothing; refused if its genesis_validators_root\n"
+                "is not the configured network's). Imported history raises each key's low watermarks.");
+  std::string import_from;
+  import_cmd->add_option("--from", import_from, "Interchange JSON file to import")->required()->check(CLI::ExistingFile);
+  cc::app::ConfigOptions import_config(*import_cmd);
+  auto* export_cmd = slashing->add_subcommand("export", "Export the database as an EIP-3076 interchange file (v5)");
+  std::string export_to;
+  std::vector<std::string> export_pubkeys;
+  export_cmd->add_option("--to", export_to, "File to write (written atomically)")->required();
+  export_cmd->add_option("--pubkeys", export_pubkeys, "Only these public keys (0x hex; default: all)")->delimiter(',');
+  cc::app::ConfigOptions export_config(*export_cmd);
+
   CLI11_PARSE(app, argc, argv);
 
-  if (*server) {
-    cc::Config config;
+  auto load = [](const cc::app::ConfigOptions& options, cc::Config& out) {
     try {
-      if (!config_file.empty()) cc::apply_config_file(config, config_file);
-      cc::apply_config_env(config, environ);
-      for (const auto& [path, opt] : flag_options) {
-        if (opt->count() > 0) cc::apply_config_value(config, path, flag_values[path], "flag " + opt->get_name());
-      }
-      cc::validate_config(config);
+      out = options.load();
+      return true;
     } catch (const cc::ConfigError& e) {
       std::cerr << "containment-chamber: configuration error: " << e.what() << "\n";
-      return 2;
+      return false;
     }
+  };
+  cc::Config config;
+  if (*server) {
+    if (!load(server_config, config)) return 2;
     cc::setup_logging(config.logging.level, config.logging.format == "json" ? cc::LogFormat::json : cc::LogFormat::text);
     return cc::app::run_server(config);
+  }
+  if (*import_cmd) {
+    if (!load(import_config, config)) return 2;
+    return cc::app::run_slashing_import(config, import_from);
+  }
+  if (*export_cmd) {
+    if (!load(export_config, config)) return 2;
+    return cc::app::run_slashing_export(config, export_to, export_pubkeys);
   }
   if (*generate) {
     cc::setup_logging("info", cc::LogFormat::text);

@@ -9,9 +9,9 @@
 #include "api/http_server.hpp"
 #include "api/router.hpp"
 #include "api/signing_service.hpp"
+#include "app/store_factory.hpp"
 #include "keys/filesystem_source.hpp"
 #include "keys/registry.hpp"
-#include "slashing/sqlite_store.hpp"
 #include "ssz/network.hpp"
 
 namespace cc::app {
@@ -72,11 +72,7 @@ int run_server(const Config& config) {
     return 2;
   }
 
-  slashing::SqliteOptions db_options;
-  db_options.path = config.anti_slashing.path;
-  db_options.max_batch = config.anti_slashing.max_batch;
-  db_options.genesis_validators_root = network->genesis_validators_root;
-  auto store = slashing::open_sqlite_store(db_options);
+  auto store = open_slashing_store(config);
   if (!store) {
     spdlog::error("cannot open the anti-slashing database: {}", store.error().message);
     return 1;
