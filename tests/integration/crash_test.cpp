@@ -68,7 +68,7 @@ TEST(CrashSafety, EveryReleasedSignatureSurvivesSigkill) {
   ASSERT_TRUE(signer.start(error)) << error;
   auto http = signer.client();
   std::size_t checked = 0;
-  for (std::size_t i = 0; i < received.size(); i += 7) {  // a spread sample keeps the test short
+  for (std::size_t i = 0; i < received.size(); ++i) {
     const auto& r = received[i];
     auto conflicting = attestation(r.target - 1, r.target, static_cast<unsigned>((r.target % 200) + 201));
     auto res = http.post("/api/v1/eth2/sign/" + keys[r.key], conflicting);
@@ -80,7 +80,7 @@ TEST(CrashSafety, EveryReleasedSignatureSurvivesSigkill) {
   for (std::size_t i = received.size() - 8; i < received.size(); ++i) {
     EXPECT_EQ(http.post("/api/v1/eth2/sign/" + keys[received[i].key], received[i].body).status, 200u);
   }
-  EXPECT_GT(checked, 80u);
+  EXPECT_EQ(checked, received.size());
   std::filesystem::remove_all(dir);
 }
 
