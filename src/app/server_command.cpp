@@ -110,6 +110,7 @@ int run_server(const Config& config) {
   spdlog::info("containment-chamber listening on http://{}:{} (network {}, {} signing threads, {} I/O threads)",
                config.server.listen_address, server->port(), network->name, signing.signing_threads(),
                io_threads(config));
+  spdlog::info("BLS arithmetic: blst {} build", cc::crypto::blst_backend());
 
   std::thread loader([&] { load_keys(config, registry, router); });
 

@@ -1,10 +1,9 @@
 #include "crypto/bls.hpp"
 
-#include <blst.h>
-
 #include <cstring>
 #include <string_view>
 
+#include "crypto/blst_dispatch.hpp"
 #include "crypto/secure_random.hpp"
 
 namespace cc::crypto {
@@ -32,8 +31,9 @@ class ScopedScalar {
 };
 
 bool decode_public_key(const BlsPublicKey& pk, blst_p1_affine& out) {
-  if (blst_p1_uncompress(&out, pk.data()) != BLST_SUCCESS) return false;
-  return !blst_p1_affine_is_inf(&out) && blst_p1_affine_in_g1(&out);
+  const BlstBackend& blst = active_blst();
+  if (blst.p1_uncompress(&out, pk.data()) != BLST_SUCCESS) return false;
+  return !blst.p1_affine_is_inf(&out) && blst.p1_affine_in_g1(&out);
 }
 
 }  // namespace
@@ -42,9 +42,10 @@ Result<SecretKey> SecretKey::from_bytes(std::span<const std::uint8_t> be32) {
   if (be32.size() != 32) {
     return Error::invalid("BLS secret key must be 32 bytes, got " + std::to_string(be32.size()));
   }
+  const BlstBackend& blst = active_blst();
   ScopedScalar scalar;
-  blst_scalar_from_bendian(scalar.get(), be32.data());
-  if (!blst_sk_check(scalar.get())) {
+  blst.scalar_from_bendian(scalar.get(), be32.data());
+  if (!blst.sk_check(scalar.get())) {
     return Error::invalid("BLS secret key is zero or not below the curve order");
   }
   SecretKey key;
@@ -57,7 +58,7 @@ SecretKey SecretKey::generate() {
   SecretBytes<32> ikm;
   fill_random(std::span<std::uint8_t>(ikm.data(), ikm.size()));
   ScopedScalar scalar;
-  blst_keygen(scalar.get(), ikm.data(), ikm.size(), nullptr, 0);
+  active_blst().keygen(scalar.get(), ikm.data(), ikm.size(), nullptr, 0);
   SecretKey key;
   std::memcpy(key.scalar_.data(), scalar.get(), 32);
   key.derive_public_key();
@@ -84,37 +85,40 @@ SecretKey::~SecretKey() = default;  // SecretBytes wipes the scalar
 void SecretKey::derive_public_key() {
   ScopedScalar scalar(scalar_);
   blst_p1 pk;
-  blst_sk_to_pk_in_g1(&pk, scalar.get());
-  blst_p1_compress(public_key_.data(), &pk);
+  const BlstBackend& blst = active_blst();
+  blst.sk_to_pk_in_g1(&pk, scalar.get());
+  blst.p1_compress(public_key_.data(), &pk);
 }
 
 BlsSignature SecretKey::sign(const Root& signing_root) const {
+  const BlstBackend& blst = active_blst();
   blst_p2 hash;
-  blst_hash_to_g2(&hash, signing_root.data(), signing_root.size(), dst_bytes(), kPopDst.size(), nullptr, 0);
+  blst.hash_to_g2(&hash, signing_root.data(), signing_root.size(), dst_bytes(), kPopDst.size(), nullptr, 0);
   blst_p2 signature;
   {
     ScopedScalar scalar(scalar_);
-    blst_sign_pk_in_g1(&signature, &hash, scalar.get());
+    blst.sign_pk_in_g1(&signature, &hash, scalar.get());
   }
   BlsSignature out{};
-  blst_p2_compress(out.data(), &signature);
+  blst.p2_compress(out.data(), &signature);
   return out;
 }
 
 SecretBytes<32> SecretKey::export_secret() const {
   ScopedScalar scalar(scalar_);
   SecretBytes<32> out;
-  blst_bendian_from_scalar(out.data(), scalar.get());
+  active_blst().bendian_from_scalar(out.data(), scalar.get());
   return out;
 }
 
 bool verify(const BlsPublicKey& pk, std::span<const std::uint8_t> message, const BlsSignature& sig) {
   blst_p1_affine pk_point;
   if (!decode_public_key(pk, pk_point)) return false;
+  const BlstBackend& blst = active_blst();
   blst_p2_affine sig_point;
-  if (blst_p2_uncompress(&sig_point, sig.data()) != BLST_SUCCESS) return false;
-  if (!blst_p2_affine_in_g2(&sig_point)) return false;
-  return blst_core_verify_pk_in_g1(&pk_point, &sig_point, true, message.data(), message.size(), dst_bytes(),
+  if (blst.p2_uncompress(&sig_point, sig.data()) != BLST_SUCCESS) return false;
+  if (!blst.p2_affine_in_g2(&sig_point)) return false;
+  return blst.core_verify_pk_in_g1(&pk_point, &sig_point, true, message.data(), message.size(), dst_bytes(),
                                    kPopDst.size(), nullptr, 0) == BLST_SUCCESS;
 }
 

@@ -2,7 +2,7 @@
 // Ethereum consensus BLS signatures over BLS12-381 (min-pk: 48-byte G1 public keys,
 // 96-byte G2 signatures), proof-of-possession ciphersuite
 // "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_" as the consensus specs require.
-// A thin wrapper over blst.
+// A thin wrapper over blst, called through the CPU-chosen build in blst_dispatch.hpp.
 //
 // SecretKey owns one scalar. It is move-only (a moved-from key is empty and must not be
 // used), zeroised on destruction, and has no printing or formatting support. Its public
@@ -10,6 +10,7 @@
 // threads may sign with one key at once (blst keeps no shared mutable state).
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -56,5 +57,9 @@ bool verify(const BlsPublicKey& pk, std::span<const std::uint8_t> message, const
 
 // KeyValidate: the bytes decode to a G1 point in the prime-order subgroup, not infinity.
 bool public_key_is_valid(const BlsPublicKey& pk);
+
+// Which build of blst does the arithmetic: "adx" (mulx/adcx/adox, chosen when the CPU has
+// ADX and BMI2) or "portable". Fixed for the life of the process; logged at start-up.
+std::string_view blst_backend();
 
 }  // namespace cc::crypto
