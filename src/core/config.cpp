@@ -110,10 +110,21 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("key_sources.filesystem.keystore_load_concurrency", "uint",
                          "Keystores decrypted at once (0: one per core; scrypt is also bounded by memory)",
                          [](Config& c) -> std::uint32_t& { return c.filesystem_keys.keystore_load_concurrency; }));
-  f.push_back(enum_field("anti_slashing.backend", {"sqlite"}, "Anti-slashing database",
+  f.push_back(enum_field("anti_slashing.backend", {"sqlite", "postgres"},
+                         "Anti-slashing database: sqlite (embedded, one signer) or postgres (shared by replicas)",
                          [](Config& c) -> std::string& { return c.anti_slashing.backend; }));
   f.push_back(string_field("anti_slashing.path", "SQLite anti-slashing database file (created 0600)",
                            [](Config& c) -> std::string& { return c.anti_slashing.path; }));
+  f.push_back(string_field("anti_slashing.url",
+                           "PostgreSQL connection: \"host=... port=5432 user=... password=... dbname=... "
+                           "sslmode=require\" or a postgresql:// URL (with hostaddr= to pin the address); "
+                           "env:VAR reads it from a variable",
+                           [](Config& c) -> std::string& { return c.anti_slashing.url; }));
+  f.push_back(uint_field("anti_slashing.pool_size", "uint", "PostgreSQL connections per signer",
+                         [](Config& c) -> std::uint32_t& { return c.anti_slashing.pool_size; }));
+  f.push_back(uint_field("anti_slashing.timeout_ms", "uint",
+                         "PostgreSQL: longest wait for the database before a request is answered 503",
+                         [](Config& c) -> std::uint32_t& { return c.anti_slashing.timeout_ms; }));
   f.push_back(uint_field("anti_slashing.max_batch", "uint",
                          "Most signing records committed in one transaction (group commit)",
                          [](Config& c) -> std::uint32_t& { return c.anti_slashing.max_batch; }));
@@ -285,6 +296,14 @@ void validate_config(const Config& config) {
     throw ConfigError("anti_slashing.path: required for the sqlite backend");
   }
   if (config.anti_slashing.max_batch == 0) throw ConfigError("anti_slashing.max_batch: must be at least 1");
+  if (config.anti_slashing.backend == "postgres") {
+    if (config.anti_slashing.url.empty()) {
+      throw ConfigError("anti_slashing.url: required for the postgres backend (e.g. \"host=db port=5432 user=signer "
+                        "password=env:PGPASSWORD dbname=slashing sslmode=require\")");
+    }
+    if (config.anti_slashing.pool_size == 0) throw ConfigError("anti_slashing.pool_size: must be at least 1");
+    if (config.anti_slashing.timeout_ms < 100) throw ConfigError("anti_slashing.timeout_ms: must be at least 100");
+  }
 }
 
 }  // namespace cc

@@ -40,7 +40,10 @@ struct FilesystemKeysConfig {
 
 struct AntiSlashingConfig {
   std::string backend = "sqlite";
-  std::string path = "./data/slashing.sqlite";
+  std::string path = "./data/slashing.sqlite";  // sqlite
+  std::string url;                               // postgres: libpq key-value string or postgresql:// URL; env:VAR
+  std::uint32_t pool_size = 8;                   // postgres connections
+  std::uint32_t timeout_ms = 2000;               // postgres: bound on any request that needs the database
   std::uint32_t max_batch = 1024;
 };
 
