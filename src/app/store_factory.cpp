@@ -8,6 +8,9 @@ namespace cc::app {
 Result<std::unique_ptr<slashing::SlashingStore>> open_slashing_store(const Config& config) {
   const ssz::Network* network = ssz::find_network(config.network);
   if (network == nullptr) return Error::invalid("unknown network '" + config.network + "'");
+  if (config.anti_slashing.backend != "sqlite") {
+    return Error::invalid("anti_slashing.backend '" + config.anti_slashing.backend + "' is not available in this build");
+  }
   slashing::SqliteOptions options;
   options.path = config.anti_slashing.path;
   options.max_batch = config.anti_slashing.max_batch;
