@@ -97,11 +97,11 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("server.idle_timeout_seconds", "uint",
                          "Keep-alive connections idle (or sending a request) longer than this are closed",
                          [](Config& c) -> std::uint32_t& { return c.server.idle_timeout_seconds; }));
-  f.push_back(string_field("metrics.listen_address", "Address of the Prometheus metrics listener",
+  f.push_back(string_field("metrics.listen_address", "Address of the Prometheus metrics listener (accepted; /metrics is not served by this version yet)",
                            [](Config& c) -> std::string& { return c.metrics.listen_address; }));
-  f.push_back(uint_field("metrics.listen_port", "port", "Port of the Prometheus metrics listener",
+  f.push_back(uint_field("metrics.listen_port", "port", "Port of the Prometheus metrics listener (accepted; not served yet)",
                          [](Config& c) -> std::uint16_t& { return c.metrics.listen_port; }));
-  f.push_back(uint_field("metrics.refresh_interval_seconds", "uint", "How often gauges are refreshed",
+  f.push_back(uint_field("metrics.refresh_interval_seconds", "uint", "How often gauges are refreshed (accepted; not served yet)",
                          [](Config& c) -> std::uint32_t& { return c.metrics.refresh_interval_seconds; }));
   f.push_back(list_field("key_sources.filesystem.paths",
                          "Directories holding Web3Signer YAML key descriptors and/or EIP-2335 *.json keystores "
