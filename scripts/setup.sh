@@ -13,6 +13,7 @@ packages=(
   libssl-dev libsqlite3-dev libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpq-dev postgresql-15
 )
 
 missing=()

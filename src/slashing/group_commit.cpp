@@ -25,6 +25,7 @@ void GroupCommitter::stop() {
 }
 
 void GroupCommitter::submit(PendingCheck check) {
+  check.enqueued = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
@@ -72,8 +73,17 @@ void GroupCommitter::finish(std::vector<PendingCheck>& batch, Result<std::vector
   if (results) {
     commits_.fetch_add(1);
   } else {
+    // An outage fails every batch: say so at most once a second, with how many were not logged.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_failure_log_ >= std::chrono::seconds(1)) {
+      const auto unlogged = failed_commits_.load() - failures_logged_;
+      spdlog::error("anti-slashing: batch of {} not recorded: {}{}", batch.size(), results.error().message,
+                    unlogged > 0 ? " (" + std::to_string(unlogged) + " more failed batches since the last report)"
+                                 : std::string());
+      last_failure_log_ = now;
+      failures_logged_ = failed_commits_.load() + 1;
+    }
     failed_commits_.fetch_add(1);
-    spdlog::error("anti-slashing: batch of {} not recorded: {}", batch.size(), results.error().message);
   }
   requests_.fetch_add(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -27,6 +27,8 @@ struct PendingCheck {
   Root genesis_validators_root{};
   SignedMessage message;
   std::function<void(Result<Decision>)> done;
+  // Set by submit(): lets a store bound the time from arrival to answer (PostgreSQL db_timeout).
+  std::chrono::steady_clock::time_point enqueued{};
 };
 
 class GroupCommitter {
@@ -62,6 +64,8 @@ class GroupCommitter {
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> failed_commits_{0};
+  std::chrono::steady_clock::time_point last_failure_log_{};  // committer thread only
+  std::uint64_t failures_logged_ = 0;                         // failed_commits_ when last logged
 
   std::thread thread_;  // last: starts after everything above is initialised
 };

@@ -51,7 +51,8 @@ Result<Interchange> parse_interchange(std::string_view json);
 std::string to_json(const Interchange& interchange);
 
 // The smallest slot, source and target among a key's imported messages (nullopt when none):
-// what the import raises the key's low watermarks to (rules.hpp, raised_low_watermark).
+// with the key's existing records, what its low watermarks become (rules.hpp,
+// low_watermark_after_import).
 struct ImportMinimums {
   std::optional<std::uint64_t> slot;
   std::optional<std::uint64_t> source_epoch;

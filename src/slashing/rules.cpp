@@ -102,9 +102,11 @@ Decision judge_genesis(const Root& recorded, const Root& requested) {
   return Decision::refuse(Refusal::genesis_validators_root_mismatch, d);
 }
 
-std::uint64_t raised_low_watermark(std::optional<std::uint64_t> current, std::uint64_t imported_min) {
-  if (!current) return imported_min;
-  return *current > imported_min ? *current : imported_min;
+std::optional<std::uint64_t> low_watermark_after_import(std::optional<std::uint64_t> current,
+                                                        std::optional<std::uint64_t> records_min) {
+  if (!records_min) return current;
+  if (!current) return records_min;
+  return *current > *records_min ? *current : *records_min;
 }
 
 RecordedRoot merged_root(const RecordedRoot& recorded, const RecordedRoot& imported) {

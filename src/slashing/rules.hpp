@@ -12,8 +12,8 @@
 //   3. no attestation slashable against a recorded one (double vote, surround either way);
 //   4. no attestation with source < the low watermark source;
 //   5. no attestation with target <= the low watermark target unless it is an identical re-sign.
-// Low watermarks are explicit per key: set by the first signed message, raised by imports
-// (raised_low_watermark), never lowered. Below the watermark nothing is signed, not even a repeat.
+// Low watermarks are explicit per key: set by the first signed message, set or raised by imports
+// (low_watermark_after_import), never lowered. Below the watermark nothing is signed, not even a repeat.
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -72,10 +72,15 @@ Verdict judge_attestation(const AttestationVote& m, const VoteFacts& f);
 // Refusal::genesis_validators_root_mismatch unless requested == recorded.
 Decision judge_genesis(const Root& recorded, const Root& requested);
 
-// Import (EIP-3076 advice for complete databases): the watermark becomes max(current, the
-// minimum of the imported messages), so nothing is signed below the oldest imported message,
-// nor in a gap between two imports whose later one starts higher.
-std::uint64_t raised_low_watermark(std::optional<std::uint64_t> current, std::uint64_t imported_min);
+// Import (EIP-3076 advice for complete databases): a key's low watermark after an import, from
+// its watermark before and `records_min`, the minimum over every record the key holds once the
+// import is written (the existing ones and the imported ones; nullopt: none). The result is
+// max(current, records_min): nothing is signed below the oldest imported message of a key, a
+// watermark is never lowered, and an import never raises it above a record the database
+// already holds, so it never forbids what the complete strategy allows (e.g. signing between
+// two imports: the suite's should_succeed_complete).
+std::optional<std::uint64_t> low_watermark_after_import(std::optional<std::uint64_t> current,
+                                                        std::optional<std::uint64_t> records_min);
 
 // An imported entry meeting a record at the same slot (or the same source and target): an
 // identical root stays; anything else becomes the null marker, which refuses every new message there.

@@ -8,7 +8,8 @@
 // Callbacks must be quick (post work elsewhere): they run on the thread that commits the
 // next batch. Destroying a store completes every queued request first.
 //
-// Implementations: SQLite (sqlite_store.hpp); PostgreSQL and DynamoDB follow the same contract.
+// Implementations: SQLite (sqlite_store.hpp), PostgreSQL (postgres_store.hpp); DynamoDB follows
+// the same contract.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -49,12 +50,14 @@ class SlashingStore {
   virtual StoreStats stats() const = 0;
 
   // EIP-3076 interchange v5 import (complete strategy): every message is recorded and each
-  // key's low watermarks are raised to the file's minimums (rules.hpp). All or nothing: a
+  // key's low watermarks become the minimum of its records, imported and existing, never
+  // lower than before (rules.hpp, low_watermark_after_import). All or nothing: a
   // malformed file, or one for another genesis_validators_root than the database's, changes
   // nothing and returns an invalid_argument Error naming the problem.
   virtual Status import_interchange(std::string_view json) = 0;
 
-  // Interchange v5 document of the keys in `only` (empty: all keys). For each key, the records
+  // Interchange v5 document of the keys in `only`, in that order (empty: all keys, ordered by
+  // pubkey; unknown keys are left out). For each key, the records
   // at or above its low watermarks (the ones that still decide anything). not_found when the
   // database has no genesis_validators_root yet (nothing signed or imported).
   virtual Result<std::string> export_interchange(const std::vector<BlsPublicKey>& only) = 0;

@@ -42,7 +42,10 @@ struct Statements {
         set_watermarks(db,
                        "UPDATE validators SET low_slot = ?2, low_source_epoch = ?3, low_target_epoch = ?4 "
                        "WHERE id = ?1"),
-        all_keys(db, "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch FROM validators ORDER BY id"),
+        all_keys(db,
+                 "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch FROM validators "
+                 "WHERE low_slot IS NOT NULL OR low_source_epoch IS NOT NULL OR low_target_epoch IS NOT NULL "
+                 "ORDER BY pubkey"),
         block_at_slot(db, sql::kBlockAtSlot),
         insert_block(db, "INSERT INTO blocks (validator_id, slot, signing_root) VALUES (?1, ?2, ?3)"),
         update_block(db, "UPDATE blocks SET signing_root = ?3 WHERE validator_id = ?1 AND slot = ?2"),
@@ -62,12 +65,16 @@ struct Statements {
         votes_from(db,
                    "SELECT source_epoch, target_epoch, signing_root FROM attestations "
                    "INDEXED BY attestations_by_target WHERE validator_id = ?1 AND target_epoch >= ?2 "
-                   "ORDER BY target_epoch, source_epoch") {}
+                   "ORDER BY target_epoch, source_epoch"),
+        min_slot(db, "SELECT min(slot) FROM blocks WHERE validator_id = ?1"),
+        min_source(db, "SELECT min(source_epoch) FROM attestations WHERE validator_id = ?1"),
+        min_target(db, "SELECT min(target_epoch) FROM attestations WHERE validator_id = ?1") {}
 
   Statement get_gvr, put_gvr, put_probe;
   Statement find_key, add_key, set_watermarks, all_keys;
   Statement block_at_slot, insert_block, update_block, blocks_from;
   Statement votes_at_target, surrounding_vote, surrounded_vote, insert_vote, update_vote, vote_exact, votes_from;
+  Statement min_slot, min_source, min_target;
 };
 
 class SqliteStore final : public SlashingStore {
@@ -338,12 +345,17 @@ void SqliteStore::import_record(const InterchangeRecord& r) {
       stmt.run().bind_int64(1, k.id).bind(2, a.source_epoch).bind(3, a.target_epoch).bind(4, root).done();
     }
   }
-  // EIP-3076 advice for complete databases: nothing below the oldest imported message, and
-  // never inside a gap between imports (rules.hpp, raised_low_watermark).
-  const ImportMinimums mins = minimums_of(r);
-  if (mins.slot) k.low_slot = raised_low_watermark(k.low_slot, *mins.slot);
-  if (mins.source_epoch) k.low_source = raised_low_watermark(k.low_source, *mins.source_epoch);
-  if (mins.target_epoch) k.low_target = raised_low_watermark(k.low_target, *mins.target_epoch);
+  // EIP-3076 advice for complete databases: nothing below the oldest message, never lowered,
+  // never above a record already held (rules.hpp). The records are written by now, so the
+  // minimum over the key's records is the minimum over existing and imported ones.
+  auto min_of = [&](Statement& stmt) -> std::optional<std::uint64_t> {
+    auto row = stmt.run();
+    row.bind_int64(1, k.id);
+    return row.next() ? row.optional_u64(0) : std::nullopt;
+  };
+  k.low_slot = low_watermark_after_import(k.low_slot, min_of(st_->min_slot));
+  k.low_source = low_watermark_after_import(k.low_source, min_of(st_->min_source));
+  k.low_target = low_watermark_after_import(k.low_target, min_of(st_->min_target));
   write_watermarks(k);
 }
 
@@ -366,8 +378,11 @@ Result<std::string> SqliteStore::export_interchange(const std::vector<BlsPublicK
             {row.bytes<48>(1), {row.int64(0), row.optional_u64(2), row.optional_u64(3), row.optional_u64(4)}});
       }
     } else {
+      // Keys without a watermark hold no record: nothing to export (as for all keys above).
       for (const auto& pubkey : only) {
-        if (auto k = find_key(pubkey)) keys.push_back({pubkey, *k});
+        if (auto k = find_key(pubkey); k && (k->low_slot || k->low_source || k->low_target)) {
+          keys.push_back({pubkey, *k});
+        }
       }
     }
     for (const auto& [pubkey, k] : keys) {

@@ -1,6 +1,7 @@
 // Many threads signing conflicting messages for the same keys at the same moment: at most one
 // message of each conflicting set may be allowed, the allowed votes of a key may never contain a
 // slashable pair, and the requests must have been group-committed (fewer commits than requests).
+// Run against every backend; postgres_race_test adds several stores (replicas) on one database.
 #include <gtest/gtest.h>
 
 #include <latch>
@@ -8,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "store_fixture.hpp"
+#include "store_backends.hpp"
 
 namespace cc::slashing::test {
 namespace {
@@ -66,9 +67,17 @@ bool slashable(const AttestationVote& a, const AttestationVote& b) {
          (b.source_epoch < a.source_epoch && b.target_epoch > a.target_epoch);
 }
 
-TEST(ParallelSigning, ConflictingMessagesFromManyThreadsAllowAtMostOneAndAreGroupCommitted) {
-  TempDir dir;
-  auto store = open_store(dir.file("slashing.sqlite"));
+class ParallelSigning : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    CC_REQUIRE_BACKEND(GetParam());
+    db_ = make_database(GetParam());
+  }
+  std::unique_ptr<TestDatabase> db_;
+};
+
+TEST_P(ParallelSigning, ConflictingMessagesFromManyThreadsAllowAtMostOneAndAreGroupCommitted) {
+  auto store = db_->open();
   ASSERT_NE(store, nullptr);
   Allowed allowed;
   std::latch start(kThreads);
@@ -104,8 +113,9 @@ TEST(ParallelSigning, ConflictingMessagesFromManyThreadsAllowAtMostOneAndAreGrou
   const auto stats = store->stats();
   EXPECT_EQ(stats.requests, total);
   EXPECT_LT(stats.commits, stats.requests) << "no group commit happened";
-  std::printf("[ parallel ] %u requests, %llu commits, %zu blocks and %zu votes allowed\n", total,
-              static_cast<unsigned long long>(stats.commits), allowed_blocks, allowed_votes);
+  std::printf("[ parallel ] %s: %u requests, %llu commits, %zu blocks and %zu votes allowed\n",
+              backend_label(GetParam()).c_str(), total, static_cast<unsigned long long>(stats.commits), allowed_blocks,
+              allowed_votes);
 
   // What was allowed is what is recorded: the winners re-sign, everyone else stays refused.
   for (const auto& [slot, winners] : allowed.blocks) {
@@ -116,9 +126,8 @@ TEST(ParallelSigning, ConflictingMessagesFromManyThreadsAllowAtMostOneAndAreGrou
 
 // The HTTP layer's pattern: each request thread blocks until its own decision is durable.
 // Requests arriving while a commit is in flight must share the next one.
-TEST(ParallelSigning, BlockingCallersShareCommits) {
-  TempDir dir;
-  auto store = open_store(dir.file("slashing.sqlite"));
+TEST_P(ParallelSigning, BlockingCallersShareCommits) {
+  auto store = db_->open();
   ASSERT_NE(store, nullptr);
   constexpr unsigned kCallers = 32;
   constexpr std::uint64_t kEach = 40;
@@ -141,9 +150,12 @@ TEST(ParallelSigning, BlockingCallersShareCommits) {
   const auto stats = store->stats();
   EXPECT_EQ(stats.requests, kCallers * kEach);
   EXPECT_LT(stats.commits, stats.requests / 2) << "blocking callers did not share commits";
-  std::printf("[ parallel ] %u blocking callers: %llu requests in %llu commits\n", kCallers,
-              static_cast<unsigned long long>(stats.requests), static_cast<unsigned long long>(stats.commits));
+  std::printf("[ parallel ] %s: %u blocking callers: %llu requests in %llu commits\n",
+              backend_label(GetParam()).c_str(), kCallers, static_cast<unsigned long long>(stats.requests),
+              static_cast<unsigned long long>(stats.commits));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ParallelSigning, ::testing::ValuesIn(all_backends()), backend_param_name);
 
 }  // namespace
 }  // namespace cc::slashing::test

@@ -150,10 +150,15 @@ TEST(GenesisRule, MismatchRefusesAndNamesBothRoots) {
   EXPECT_NE(d.detail.find(to_hex(root(2))), std::string::npos);
 }
 
-TEST(Watermarks, ImportRaisesButNeverLowers) {
-  EXPECT_EQ(raised_low_watermark(std::nullopt, 7), 7u);
-  EXPECT_EQ(raised_low_watermark(5, 7), 7u);
-  EXPECT_EQ(raised_low_watermark(9, 7), 9u);
+TEST(Watermarks, ImportSetsTheOldestRecordButNeverLowers) {
+  // No watermark yet: the oldest record (the import's, as the key held none).
+  EXPECT_EQ(low_watermark_after_import(std::nullopt, 7), 7u);
+  EXPECT_EQ(low_watermark_after_import(std::nullopt, std::nullopt), std::nullopt);
+  // The oldest record is older than the watermark: unchanged, never lowered.
+  EXPECT_EQ(low_watermark_after_import(9, 7), 9u);
+  EXPECT_EQ(low_watermark_after_import(9, std::nullopt), 9u);
+  // Raised only up to the oldest record (records pruned below it, say).
+  EXPECT_EQ(low_watermark_after_import(5, 7), 7u);
 }
 
 TEST(Watermarks, MergedRootKeepsOnlyAnIdenticalRoot) {

@@ -1,0 +1,291 @@
+#include "slashing/postgres_interchange.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "slashing/rules.hpp"
+
+namespace cc::slashing {
+
+namespace {
+
+constexpr const char* kBindGvr =
+    "INSERT INTO cc_meta (key, value) VALUES ('genesis_validators_root', $1) ON CONFLICT (key) DO NOTHING";
+constexpr const char* kReadGvr = "SELECT value FROM cc_meta WHERE key = 'genesis_validators_root'";
+// For this transaction only: a large file may take longer than db_timeout to read and merge.
+constexpr const char* kLocalTimeout =
+    "SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)";
+constexpr const char* kAddKeys =
+    "INSERT INTO cc_validators (pubkey) SELECT k FROM unnest($1::bytea[]) AS k "
+    "WHERE NOT EXISTS (SELECT 1 FROM cc_validators WHERE pubkey = k) ORDER BY k ON CONFLICT (pubkey) DO NOTHING";
+constexpr const char* kLockKeys =
+    "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch FROM cc_validators "
+    "WHERE pubkey = ANY ($1::bytea[]) ORDER BY pubkey FOR UPDATE";
+// The records already held where the file has one ($1 pubkeys, $2 slots / $2 sources, $3 targets).
+constexpr const char* kBlocksHeld =
+    "SELECT m.pubkey, b.slot, b.signing_root FROM unnest($1::bytea[], $2::bigint[]) AS m (pubkey, slot) "
+    "JOIN cc_validators v ON v.pubkey = m.pubkey JOIN cc_blocks b ON b.validator_id = v.id AND b.slot = m.slot";
+constexpr const char* kVotesHeld =
+    "SELECT m.pubkey, a.source_epoch, a.target_epoch, a.signing_root "
+    "FROM unnest($1::bytea[], $2::bigint[], $3::bigint[]) AS m (pubkey, source, target) "
+    "JOIN cc_validators v ON v.pubkey = m.pubkey JOIN cc_attestations a "
+    "ON a.validator_id = v.id AND a.target_epoch = m.target AND a.source_epoch = m.source";
+// Each key's oldest records (index walks: min over a primary key or index prefix).
+constexpr const char* kMinimumsHeld =
+    "SELECT v.pubkey, (SELECT min(slot) FROM cc_blocks WHERE validator_id = v.id), "
+    "(SELECT min(source_epoch) FROM cc_attestations WHERE validator_id = v.id), "
+    "(SELECT min(target_epoch) FROM cc_attestations WHERE validator_id = v.id) "
+    "FROM cc_validators v WHERE v.pubkey = ANY ($1::bytea[])";
+constexpr const char* kUpsertBlocks =
+    "INSERT INTO cc_blocks (validator_id, slot, signing_root) "
+    "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) "
+    "ON CONFLICT (validator_id, slot) DO UPDATE SET signing_root = excluded.signing_root";
+constexpr const char* kUpsertVotes =
+    "INSERT INTO cc_attestations (validator_id, source_epoch, target_epoch, signing_root) "
+    "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[]) "
+    "ON CONFLICT (validator_id, target_epoch, source_epoch) DO UPDATE SET signing_root = excluded.signing_root";
+constexpr const char* kSetWatermarks =
+    "UPDATE cc_validators v SET low_slot = m.slot, low_source_epoch = m.source, low_target_epoch = m.target "
+    "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS m (id, slot, source, target) "
+    "WHERE v.id = m.id";
+
+// Keys with no watermark have no record either (e.g. only refused requests): nothing to export.
+constexpr const char* kExportKeys =
+    "SELECT pubkey FROM cc_validators WHERE ($1::bytea[] IS NULL OR pubkey = ANY ($1::bytea[])) "
+    "AND (low_slot IS NOT NULL OR low_source_epoch IS NOT NULL OR low_target_epoch IS NOT NULL) ORDER BY pubkey";
+constexpr const char* kExportBlocks =
+    "SELECT v.pubkey, b.slot, b.signing_root FROM cc_validators v JOIN cc_blocks b ON b.validator_id = v.id "
+    "WHERE ($1::bytea[] IS NULL OR v.pubkey = ANY ($1::bytea[])) AND b.slot >= coalesce(v.low_slot, 0) "
+    "ORDER BY v.pubkey, b.slot";
+constexpr const char* kExportVotes =
+    "SELECT v.pubkey, a.source_epoch, a.target_epoch, a.signing_root "
+    "FROM cc_validators v JOIN cc_attestations a ON a.validator_id = v.id "
+    "WHERE ($1::bytea[] IS NULL OR v.pubkey = ANY ($1::bytea[])) AND a.target_epoch >= coalesce(v.low_target_epoch, 0) "
+    "ORDER BY v.pubkey, a.target_epoch, a.source_epoch";
+
+std::string milliseconds_left(PgDeadline deadline) {
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - PgClock::now()).count();
+  return std::to_string(ms > 1 ? ms : 1);
+}
+
+Error other_network(const Root& file_gvr, const Root& recorded) {
+  return Error::invalid("interchange genesis_validators_root " + to_hex(file_gvr) + " does not match " +
+                        to_hex(recorded) + " recorded in the anti-slashing database (another network?)");
+}
+
+std::optional<std::uint64_t> min_of(std::optional<std::uint64_t> a, std::optional<std::uint64_t> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+struct HeldKey {
+  std::uint64_t id = 0;
+  std::optional<std::uint64_t> low_slot, low_source, low_target;
+  ImportMinimums held_min;  // oldest records before the import
+};
+
+using VoteKey = std::tuple<BlsPublicKey, std::uint64_t, std::uint64_t>;  // pubkey, source, target
+
+// What the import writes, once merged with what is held.
+struct ImportWrites {
+  PgArray block_id, block_slot, block_root;
+  PgArray vote_id, vote_source, vote_target, vote_root;
+  PgArray mark_id, mark_slot, mark_source, mark_target;
+};
+
+// The file's messages of one key merged with the records held at the same slot or vote
+// (rules.hpp merged_root; a slot repeated in the file merges the same way), and the key's
+// watermarks after the import.
+void merge_record(const InterchangeRecord& r, const HeldKey& k,
+                  const std::map<std::pair<BlsPublicKey, std::uint64_t>, RecordedRoot>& blocks_held,
+                  const std::map<VoteKey, RecordedRoot>& votes_held, ImportWrites& w) {
+  std::map<std::uint64_t, RecordedRoot> blocks;
+  for (const auto& b : r.signed_blocks) {
+    if (auto it = blocks.find(b.slot); it != blocks.end()) {
+      it->second = merged_root(it->second, b.signing_root);
+    } else if (auto held = blocks_held.find({r.pubkey, b.slot}); held != blocks_held.end()) {
+      blocks[b.slot] = merged_root(held->second, b.signing_root);
+    } else {
+      blocks[b.slot] = b.signing_root;
+    }
+  }
+  for (const auto& [slot, root] : blocks) {
+    if (auto held = blocks_held.find({r.pubkey, slot}); held != blocks_held.end() && held->second == root) continue;
+    w.block_id.add(k.id);
+    w.block_slot.add(slot);
+    w.block_root.add(root);
+  }
+  std::map<std::pair<std::uint64_t, std::uint64_t>, RecordedRoot> votes;
+  for (const auto& a : r.signed_attestations) {
+    const std::pair<std::uint64_t, std::uint64_t> at{a.source_epoch, a.target_epoch};
+    if (auto it = votes.find(at); it != votes.end()) {
+      it->second = merged_root(it->second, a.signing_root);
+    } else if (auto held = votes_held.find({r.pubkey, at.first, at.second}); held != votes_held.end()) {
+      votes[at] = merged_root(held->second, a.signing_root);
+    } else {
+      votes[at] = a.signing_root;
+    }
+  }
+  for (const auto& [at, root] : votes) {
+    const auto held = votes_held.find({r.pubkey, at.first, at.second});
+    if (held != votes_held.end() && held->second == root) continue;
+    w.vote_id.add(k.id);
+    w.vote_source.add(at.first);
+    w.vote_target.add(at.second);
+    w.vote_root.add(root);
+  }
+  const ImportMinimums file_min = minimums_of(r);
+  const auto low_slot = low_watermark_after_import(k.low_slot, min_of(k.held_min.slot, file_min.slot));
+  const auto low_source =
+      low_watermark_after_import(k.low_source, min_of(k.held_min.source_epoch, file_min.source_epoch));
+  const auto low_target =
+      low_watermark_after_import(k.low_target, min_of(k.held_min.target_epoch, file_min.target_epoch));
+  if (low_slot != k.low_slot || low_source != k.low_source || low_target != k.low_target) {
+    w.mark_id.add(k.id);
+    w.mark_slot.add(low_slot);
+    w.mark_source.add(low_source);
+    w.mark_target.add(low_target);
+  }
+}
+
+}  // namespace
+
+Status import_postgres_interchange(PgConnection& db, const std::vector<InterchangeRecord>& records,
+                                   const Root& file_gvr, std::optional<Root>& gvr, PgDeadline deadline) {
+  if (gvr && *gvr != file_gvr) return other_network(file_gvr, *gvr);
+  std::vector<BlsPublicKey> pubkeys;
+  PgArray block_key, block_slot, vote_key, vote_source, vote_target;
+  for (const auto& r : records) {
+    pubkeys.push_back(r.pubkey);
+    for (const auto& b : r.signed_blocks) {
+      block_key.add(r.pubkey);
+      block_slot.add(b.slot);
+    }
+    for (const auto& a : r.signed_attestations) {
+      vote_key.add(r.pubkey);
+      vote_source.add(a.source_epoch);
+      vote_target.add(a.target_epoch);
+    }
+  }
+  std::sort(pubkeys.begin(), pubkeys.end());  // lock order, as in signing batches
+  PgArray keys;
+  for (const auto& k : pubkeys) keys.add(k);
+
+  auto read = db.run(
+      {
+          {"BEGIN ISOLATION LEVEL READ COMMITTED", {}},
+          {kLocalTimeout, {milliseconds_left(deadline)}},
+          {kBindGvr, {pg_bytea(file_gvr)}},
+          {kReadGvr, {}},
+          {kAddKeys, {keys.str()}},
+          {kLockKeys, {keys.str()}},
+          {kBlocksHeld, {block_key.str(), block_slot.str()}},
+          {kVotesHeld, {vote_key.str(), vote_source.str(), vote_target.str()}},
+          {kMinimumsHeld, {keys.str()}},
+      },
+      deadline);
+  if (!read) return read.error();
+  ImportWrites w;
+  try {
+    const auto& r = *read;
+    const Root recorded = r[3].bytes<32>(0, 0);
+    if (recorded != file_gvr) {
+      db.disconnect();  // rolls back
+      return other_network(file_gvr, recorded);
+    }
+    std::map<BlsPublicKey, HeldKey> held;
+    for (int row = 0; row < r[5].rows(); ++row) {
+      held[r[5].bytes<48>(row, 1)] = {
+          r[5].u64(row, 0), r[5].optional_u64(row, 2), r[5].optional_u64(row, 3), r[5].optional_u64(row, 4), {}};
+    }
+    std::map<std::pair<BlsPublicKey, std::uint64_t>, RecordedRoot> blocks_held;
+    for (int row = 0; row < r[6].rows(); ++row)
+      blocks_held[{r[6].bytes<48>(row, 0), r[6].u64(row, 1)}] = r[6].root(row, 2);
+    std::map<VoteKey, RecordedRoot> votes_held;
+    for (int row = 0; row < r[7].rows(); ++row) {
+      votes_held[{r[7].bytes<48>(row, 0), r[7].u64(row, 1), r[7].u64(row, 2)}] = r[7].root(row, 3);
+    }
+    for (int row = 0; row < r[8].rows(); ++row) {
+      auto& k = held.at(r[8].bytes<48>(row, 0));
+      k.held_min = {r[8].optional_u64(row, 1), r[8].optional_u64(row, 2), r[8].optional_u64(row, 3)};
+    }
+    for (const auto& rec : records) merge_record(rec, held.at(rec.pubkey), blocks_held, votes_held, w);
+  } catch (const std::exception& e) {
+    db.disconnect();
+    return Error::unavailable(db.name() + ": import not recorded (nothing changed): unexpected data: " + e.what());
+  }
+
+  std::vector<PgQuery> write;
+  if (!w.block_id.empty()) write.push_back({kUpsertBlocks, {w.block_id.str(), w.block_slot.str(), w.block_root.str()}});
+  if (!w.vote_id.empty()) {
+    write.push_back({kUpsertVotes, {w.vote_id.str(), w.vote_source.str(), w.vote_target.str(), w.vote_root.str()}});
+  }
+  if (!w.mark_id.empty()) {
+    write.push_back({kSetWatermarks, {w.mark_id.str(), w.mark_slot.str(), w.mark_source.str(), w.mark_target.str()}});
+  }
+  write.push_back({"COMMIT", {}});
+  auto written = db.run(write, deadline);
+  if (!written) return written.error();
+  gvr = file_gvr;
+  return {};
+}
+
+Result<Interchange> export_postgres_interchange(PgConnection& db, const std::vector<BlsPublicKey>& only,
+                                                PgDeadline deadline) {
+  std::optional<std::string> filter;
+  if (!only.empty()) {
+    PgArray keys;
+    for (const auto& k : only) keys.add(k);
+    filter = keys.str();
+  }
+  auto read = db.run(
+      {
+          {"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}},  // one snapshot for all of it
+          {kLocalTimeout, {milliseconds_left(deadline)}},
+          {kReadGvr, {}},
+          {kExportKeys, {filter}},
+          {kExportBlocks, {filter}},
+          {kExportVotes, {filter}},
+          {"COMMIT", {}},
+      },
+      deadline);
+  if (!read) return read.error();
+  const auto& r = *read;
+  if (r[2].rows() == 0) {
+    return Error::not_found(
+        "nothing to export: the anti-slashing database has no genesis_validators_root yet "
+        "(nothing signed or imported)");
+  }
+  Interchange out;
+  try {
+    out.genesis_validators_root = r[2].bytes<32>(0, 0);
+    std::map<BlsPublicKey, InterchangeRecord> found;
+    std::vector<BlsPublicKey> order;
+    for (int row = 0; row < r[3].rows(); ++row) {
+      const auto pubkey = r[3].bytes<48>(row, 0);
+      found[pubkey].pubkey = pubkey;
+      order.push_back(pubkey);
+    }
+    for (int row = 0; row < r[4].rows(); ++row) {
+      auto it = found.find(r[4].bytes<48>(row, 0));
+      if (it != found.end()) it->second.signed_blocks.push_back({r[4].u64(row, 1), r[4].root(row, 2)});
+    }
+    for (int row = 0; row < r[5].rows(); ++row) {
+      auto it = found.find(r[5].bytes<48>(row, 0));
+      if (it != found.end()) {
+        it->second.signed_attestations.push_back({r[5].u64(row, 1), r[5].u64(row, 2), r[5].root(row, 3)});
+      }
+    }
+    if (!only.empty()) order = only;  // the caller's order
+    for (const auto& pubkey : order) {
+      if (auto it = found.find(pubkey); it != found.end()) out.data.push_back(it->second);
+    }
+  } catch (const std::exception& e) {
+    return Error::unavailable(db.name() + ": export failed: unexpected data: " + e.what());
+  }
+  return out;
+}
+
+}  // namespace cc::slashing

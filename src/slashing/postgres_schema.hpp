@@ -1,0 +1,31 @@
+#pragma once
+// Schema of the PostgreSQL anti-slashing database and its automatic migration. Internal to the
+// PostgreSQL store. Table names carry a cc_ prefix so the database may be shared with other
+// software (e.g. a Web3Signer schema) without clashes.
+//
+//   cc_schema_migrations(version, description, applied_at)   one row per applied migration
+//   cc_meta(key, value)                  genesis_validators_root, health_probe
+//   cc_validators(id, pubkey, low_slot, low_source_epoch, low_target_epoch)   the per-key row every
+//                                        writer locks (SELECT … FOR UPDATE) before it reads or writes
+//                                        that key's records; explicit low watermarks
+//   cc_blocks(validator_id, slot, signing_root)                primary key (validator_id, slot)
+//   cc_attestations(validator_id, source_epoch, target_epoch, signing_root)
+//                                        primary key (validator_id, target_epoch, source_epoch) and an
+//                                        index on (validator_id, source_epoch, target_epoch)
+//
+// A NULL signing_root is the EIP-3076 null marker. Slots and epochs are BIGINT (rules.hpp bounds
+// them to 2^63-1), so the indexes order them numerically.
+#include "slashing/postgres_connection.hpp"
+
+namespace cc::slashing {
+
+// The newest schema this program knows. A database at a higher version is refused.
+inline constexpr int kPostgresSchemaVersion = 1;
+
+// Creates or upgrades the schema in one transaction, serialised between processes by a
+// transaction-level advisory lock (several replicas may start at once). Returns the version
+// found before migrating (0 for an empty database), or an Error: unavailable when the server
+// fails, or when the database's schema is newer than kPostgresSchemaVersion (the message says so).
+Result<int> migrate_postgres_schema(PgConnection& db, PgDeadline deadline);
+
+}  // namespace cc::slashing
