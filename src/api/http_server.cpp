@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -128,7 +129,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void finish() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    drain();
+  }
+
+  // Reads and discards what the client still sends (bounded in bytes and time) before closing:
+  // closing with unread input resets the connection, and the client could lose the response it
+  // has not read yet (e.g. a 413 sent while the oversized body was still arriving).
+  void drain() {
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > (16u << 20)) return self->stream_.close();
+      self->drain();
+    });
   }
 
   beast::tcp_stream stream_;
@@ -136,6 +149,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpResponse> response_;
   std::shared_ptr<HttpServer::State> server_;
+  std::array<char, 16384> scratch_{};
+  std::size_t drained_ = 0;
 };
 
 }  // namespace

@@ -77,7 +77,11 @@ int run_server(const Config& config) {
     spdlog::error("cannot open the anti-slashing database: {}", store.error().message);
     return 1;
   }
-  spdlog::info("anti-slashing: sqlite database {}", std::filesystem::absolute(config.anti_slashing.path).string());
+  if (config.anti_slashing.backend == "postgres") {
+    spdlog::info("anti-slashing: postgres {}", describe_conninfo(config.anti_slashing.url));
+  } else {
+    spdlog::info("anti-slashing: sqlite database {}", std::filesystem::absolute(config.anti_slashing.path).string());
+  }
 
   keys::KeyRegistry registry;
   api::Router* router_ptr = nullptr;

@@ -1,19 +1,69 @@
 #include "app/store_factory.hpp"
 
+#include <cstdlib>
+#include <regex>
+
+#include "slashing/postgres_store.hpp"
 #include "slashing/sqlite_store.hpp"
 #include "ssz/network.hpp"
 
 namespace cc::app {
 
+namespace {
+
+Result<std::string> env_value(const std::string& name, const std::string& where) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr || *v == '\0') return Error::invalid(where + ": environment variable " + name + " is not set");
+  return std::string(v);
+}
+
+// Single-quotes a libpq key-value item, escaping \ and '.
+std::string quote_conninfo_value(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+Result<std::string> resolve_conninfo_secrets(const std::string& url) {
+  if (url.rfind("env:", 0) == 0) return env_value(url.substr(4), "anti_slashing.url");
+  static const std::regex password_ref(R"((^|\s)password\s*=\s*env:([A-Za-z_][A-Za-z0-9_]*))");
+  std::smatch m;
+  if (!std::regex_search(url, m, password_ref)) return url;
+  auto value = env_value(m[2].str(), "anti_slashing.url password");
+  if (!value) return value.error();
+  return m.prefix().str() + m[1].str() + "password=" + quote_conninfo_value(*value) + m.suffix().str();
+}
+
+std::string describe_conninfo(const std::string& url) {
+  if (url.rfind("env:", 0) == 0) return "(from " + url + ")";
+  static const std::regex key_value(R"((password\s*=\s*)('[^']*'|\S+))");
+  static const std::regex url_userinfo(R"((://[^:/@]+:)[^@]*@)");
+  return std::regex_replace(std::regex_replace(url, key_value, "$1***"), url_userinfo, "$1***@");
+}
+
 Result<std::unique_ptr<slashing::SlashingStore>> open_slashing_store(const Config& config) {
   const ssz::Network* network = ssz::find_network(config.network);
   if (network == nullptr) return Error::invalid("unknown network '" + config.network + "'");
-  if (config.anti_slashing.backend != "sqlite") {
-    return Error::invalid("anti_slashing.backend '" + config.anti_slashing.backend + "' is not available in this build");
+  const auto& as = config.anti_slashing;
+  if (as.backend == "postgres") {
+    auto conninfo = resolve_conninfo_secrets(as.url);
+    if (!conninfo) return conninfo.error();
+    slashing::PostgresOptions options;
+    options.conninfo = std::move(conninfo).value();
+    options.pool_size = as.pool_size;
+    options.db_timeout = std::chrono::milliseconds(as.timeout_ms);
+    options.max_batch = as.max_batch;
+    options.genesis_validators_root = network->genesis_validators_root;
+    return slashing::open_postgres_store(options);
   }
   slashing::SqliteOptions options;
-  options.path = config.anti_slashing.path;
-  options.max_batch = config.anti_slashing.max_batch;
+  options.path = as.path;
+  options.max_batch = as.max_batch;
   options.genesis_validators_root = network->genesis_validators_root;
   return slashing::open_sqlite_store(options);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Opens the anti-slashing store the configuration names, bound to the configured network.
 #include <memory>
+#include <string>
 
 #include "core/config.hpp"
 #include "core/result.hpp"
@@ -9,5 +10,12 @@
 namespace cc::app {
 
 Result<std::unique_ptr<slashing::SlashingStore>> open_slashing_store(const Config& config);
+
+// Resolves secrets in a PostgreSQL connection string: the whole value as `env:VAR`, or a
+// `password=env:VAR` item of a key-value string. The error names the variable, never a value.
+Result<std::string> resolve_conninfo_secrets(const std::string& url);
+
+// A description of the connection safe to log (host, port, dbname; no password).
+std::string describe_conninfo(const std::string& url);
 
 }  // namespace cc::app

@@ -27,7 +27,8 @@ HttpResult HttpClient::send(http::request<http::string_body>& req) {
     http::write(*stream_, req, ec);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);
-    if (!ec) http::read(*stream_, buffer_, parser, ec);
+    // Read even when the write failed: the server may have answered early (413) and closed.
+    http::read(*stream_, buffer_, parser, ec);
     if (ec) {
       stream_.reset();  // the server closed an idle connection: retry once on a new one
       continue;

@@ -1,0 +1,188 @@
+// Three signer processes share one PostgreSQL database (the high-availability deployment).
+// Hundreds of conflicting requests per key are spread over the replicas at once; among all the
+// signatures released, no two may form a slashable pair. Repeated with a replica SIGKILLed
+// mid-storm and with the PostgreSQL server restarted mid-storm.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "requests.hpp"
+#include "server_fixture.hpp"
+
+namespace cc::test {
+namespace {
+
+struct Released {
+  std::size_t key;
+  bool block;
+  std::uint64_t a, b;  // block: slot, root byte; attestation: source, target
+  unsigned root;       // varies the signing root
+};
+
+// A PostgreSQL server of this test's own (it is restarted mid-test, so it is not shared).
+class PgServer {
+ public:
+  explicit PgServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  ~PgServer() { run("stop"); }
+  bool run(const std::string& cmd) {
+    auto [code, out] = run_command({std::string(CC_SOURCE_DIR) + "/scripts/pg-test-server.sh", cmd, dir_.string()});
+    if (code != 0) std::cerr << out;
+    return code == 0;
+  }
+  std::string conninfo() const {
+    std::ifstream in(dir_ / "conninfo");
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+bool slashable(const Released& x, const Released& y) {
+  if (x.key != y.key || x.block != y.block) return false;
+  if (x.block) return x.a == y.a && x.root != y.root;
+  const bool same = x.a == y.a && x.b == y.b && x.root == y.root;
+  if (same) return false;
+  if (x.b == y.b) return true;                               // double vote
+  return (x.a < y.a && y.b < x.b) || (y.a < x.a && x.b < y.b);  // surround
+}
+
+enum class Fault { none, kill_replica, restart_database };
+
+void storm(Fault fault) {
+  auto dir = make_temp_dir("race");
+  PgServer pg(dir / "pg");
+  ASSERT_TRUE(pg.run("start"));
+  auto keys = generate_keys(dir, 4);
+  ASSERT_EQ(keys.size(), 4u);
+  const std::vector<std::string> args = {"--anti-slashing-backend", "postgres", "--anti-slashing-url", pg.conninfo(),
+                                         "--anti-slashing-timeout-ms", "1000"};
+  std::vector<std::unique_ptr<SignerInstance>> replicas;
+  for (int i = 0; i < 3; ++i) {
+    replicas.push_back(std::make_unique<SignerInstance>(dir, args));
+    std::string error;
+    ASSERT_TRUE(replicas.back()->start(error)) << error;
+  }
+  std::mutex mu;
+  std::vector<Released> released;
+  std::atomic<int> sent{0}, refused{0}, unavailable{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 12; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(t * 7919 + static_cast<int>(fault)));
+      std::vector<std::unique_ptr<HttpClient>> clients;
+      for (auto& r : replicas) clients.push_back(std::make_unique<HttpClient>("127.0.0.1", r->port()));
+      for (int i = 0; i < 120; ++i) {
+        Released m{};
+        m.key = rng() % keys.size();
+        m.block = rng() % 4 == 0;
+        m.root = static_cast<unsigned>(rng() % 3 + 1);
+        std::string body;
+        if (m.block) {
+          m.a = 1000 + rng() % 6;
+          body = block_header(m.a, m.root);
+        } else {
+          m.a = rng() % 6;
+          m.b = m.a + rng() % 4;
+          body = attestation(m.a, m.b, m.root);
+        }
+        auto& http = *clients[rng() % clients.size()];
+        auto r = http.post("/api/v1/eth2/sign/" + keys[m.key], body);
+        ++sent;
+        if (r.status == 200) {
+          std::lock_guard lock(mu);
+          released.push_back(m);
+        } else if (r.status == 412) {
+          ++refused;
+        } else {
+          ++unavailable;  // 503 from a replica whose database is away, or 0 from a killed replica
+        }
+      }
+    });
+  }
+  if (fault == Fault::kill_replica) {
+    while (sent < 300) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    replicas[1]->process().kill(SIGKILL);
+  } else if (fault == Fault::restart_database) {
+    while (sent < 300) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ASSERT_TRUE(pg.run("stop"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(pg.run("start"));
+  }
+  for (auto& th : threads) th.join();
+
+  std::size_t pairs = 0;
+  for (std::size_t i = 0; i < released.size(); ++i) {
+    for (std::size_t j = i + 1; j < released.size(); ++j) {
+      if (slashable(released[i], released[j])) ++pairs;
+    }
+  }
+  EXPECT_EQ(pairs, 0u) << "slashable pairs released";
+  EXPECT_GT(released.size(), 20u);
+  EXPECT_GT(refused.load(), 100) << "the storm did not conflict";
+  std::cout << "sent " << sent << ", released " << released.size() << ", refused " << refused << ", unavailable "
+            << unavailable << "\n";
+  if (fault == Fault::restart_database) {
+    // Signing resumes without restarting the replicas.
+    auto http = replicas[0]->client();
+    HttpResult r;
+    for (int i = 0; i < 100 && r.status != 200; ++i) {
+      r = http.post("/api/v1/eth2/sign/" + keys[0], attestation(500, 501));
+      if (r.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(r.status, 200u) << r.body;
+  }
+  replicas.clear();
+  std::filesystem::remove_all(dir);
+}
+
+// PostgreSQL goes away: requests that need it get 503 within the configured bound and readiness
+// drops; types that need no database keep signing; when it returns, signing resumes by itself.
+TEST(DatabaseOutage, BoundedFailureAndRecoveryWithoutRestart) {
+  auto dir = make_temp_dir("outage");
+  PgServer pg(dir / "pg");
+  ASSERT_TRUE(pg.run("start"));
+  auto keys = generate_keys(dir, 1);
+  ASSERT_EQ(keys.size(), 1u);
+  SignerInstance signer(dir, {"--anti-slashing-backend", "postgres", "--anti-slashing-url", pg.conninfo(),
+                              "--anti-slashing-timeout-ms", "1000"});
+  std::string error;
+  ASSERT_TRUE(signer.start(error)) << error;
+  auto http = signer.client();
+  const auto path = "/api/v1/eth2/sign/" + keys[0];
+  ASSERT_EQ(http.post(path, attestation(1, 2)).status, 200u);
+
+  ASSERT_TRUE(pg.run("stop"));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto down = http.post(path, attestation(2, 3));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(down.status, 503u) << down.body;
+  EXPECT_LT(waited, std::chrono::milliseconds(2500)) << "no answer within the bound";
+  EXPECT_EQ(http.get("/healthcheck").status, 503u);
+  EXPECT_EQ(http.post(path, randao(9)).status, 200u) << "a type that needs no database stopped working";
+
+  ASSERT_TRUE(pg.run("start"));
+  HttpResult up;
+  for (int i = 0; i < 100 && up.status != 200; ++i) {
+    up = http.post(path, attestation(2, 3));
+    if (up.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(up.status, 200u) << up.body;
+  EXPECT_EQ(http.get("/healthcheck").status, 200u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReplicaRace, NoSlashablePairAcrossThreeReplicas) { storm(Fault::none); }
+TEST(ReplicaRace, NoSlashablePairWhenAReplicaIsKilled) { storm(Fault::kill_replica); }
+TEST(ReplicaRace, NoSlashablePairWhenTheDatabaseRestarts) { storm(Fault::restart_database); }
+
+}  // namespace
+}  // namespace cc::test
