@@ -1,5 +1,6 @@
-// Signing throughput over HTTP next to raw blst, measured in the same run on the same machine.
-//   build/release/bench/cc_http_sign_bench [--seconds S] [--connections C] [--keys K]
+// Signing throughput over HTTP (SQLite and PostgreSQL anti-slashing) next to raw blst, measured in
+// the same run on the same machine.
+//   build/release/bench/cc_http_sign_bench [--seconds S] [--connections C] [--keys K] [--no-postgres]
 // Prints a table; the load generator runs on the same cores, so its CPU share is reported too.
 #include <sys/resource.h>
 
@@ -63,13 +64,83 @@ double cpu_seconds_self() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+struct HttpRun {
+  std::string label;
+  double rate = 0, p50 = 0, p99 = 0, max = 0, load_cpu_share = 0;
+  std::uint64_t errors = 0;
+};
+
+// Starts the server with `backend_args`, drives it with `connections` keep-alive connections for
+// `seconds`, and stops it.
+bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& keys,
+              const std::vector<std::string>& backend_args, int connections, double seconds, HttpRun& out) {
+  std::vector<std::string> argv = {CC_BINARY, "server", "--server-listen-address", "127.0.0.1", "--server-listen-port",
+                                   "0", "--key-sources-filesystem-paths", (dir / "keys").string()};
+  argv.insert(argv.end(), backend_args.begin(), backend_args.end());
+  cc::test::Process srv(argv, {}, (dir / ("server-" + out.label + ".log")).string());
+  if (!srv.wait_for_log("listening on http://", std::chrono::seconds(30))) {
+    std::fprintf(stderr, "server did not start: %s\n", srv.log().c_str());
+    return false;
+  }
+  const auto text = srv.log();
+  const auto pos = text.find("listening on http://");
+  const auto port = static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + 20) + 1)));
+  cc::test::HttpClient probe("127.0.0.1", port);
+  while (probe.get("/healthcheck").status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(connections));
+  std::atomic<std::uint64_t> errors{0};
+  const double cpu0 = cpu_seconds_self();
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < connections; ++c) {
+    clients.emplace_back([&, c] {
+      cc::test::HttpClient http("127.0.0.1", port);
+      std::uint64_t target = 10;
+      std::size_t k = static_cast<std::size_t>(c);
+      while (Clock::now() < end) {
+        // Each connection walks its own keys so no two requests conflict.
+        const auto body = attestation(target);
+        const auto t0 = Clock::now();
+        auto r = http.post("/api/v1/eth2/sign/" + keys[k % keys.size()], body);
+        latencies[static_cast<std::size_t>(c)].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (r.status != 200) ++errors;
+        k += static_cast<std::size_t>(connections);
+        if (k >= keys.size()) k = static_cast<std::size_t>(c), ++target;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))];
+  };
+  out.rate = static_cast<double>(all.size()) / elapsed;
+  out.p50 = pct(0.5);
+  out.p99 = pct(0.99);
+  out.max = all.empty() ? 0 : all.back();
+  out.errors = errors;
+  out.load_cpu_share = (cpu_seconds_self() - cpu0) / elapsed;
+  srv.kill(15);
+  srv.wait(std::chrono::seconds(20));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double seconds = 5;
   int connections = 32, nkeys = 64;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool postgres = true;
+  for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--no-postgres") postgres = false;
+    if (i + 1 >= argc) continue;
     if (a == "--seconds") seconds = std::stod(argv[i + 1]);
     if (a == "--connections") connections = std::stoi(argv[i + 1]);
     if (a == "--keys") nkeys = std::stoi(argv[i + 1]);
@@ -92,67 +163,44 @@ int main(int argc, char** argv) {
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("0x", 0) == 0) keys.push_back(line);
   }
-  std::uint16_t port = 0;
-  cc::test::Process srv({CC_BINARY, "server", "--server-listen-address", "127.0.0.1", "--server-listen-port", "0",
-                         "--key-sources-filesystem-paths", (dir / "keys").string(), "--anti-slashing-path",
-                         (dir / "slashing.sqlite").string()},
-                        {}, (dir / "server.log").string());
-  if (!srv.wait_for_log("listening on http://", std::chrono::seconds(30))) {
-    std::fprintf(stderr, "server did not start: %s\n", srv.log().c_str());
+
+  std::vector<HttpRun> runs;
+  HttpRun sqlite{"SQLite"};
+  if (!run_http(dir, keys, {"--anti-slashing-path", (dir / "slashing.sqlite").string()}, connections, seconds, sqlite)) {
     return 1;
   }
-  {
-    auto text = srv.log();
-    auto pos = text.find("listening on http://");
-    port = static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + 20) + 1)));
+  runs.push_back(sqlite);
+  if (postgres) {
+    // A local PostgreSQL 15 started by the project's test script (fsync off there: this measures the
+    // signer's protocol cost, not a disk).
+    const std::string script = std::string(CC_SOURCE_DIR) + "/scripts/pg-test-server.sh";
+    auto [pg_code, pg_out] = cc::test::run_command({script, "start", (dir / "pg").string()});
+    if (pg_code != 0) {
+      std::fprintf(stderr, "PostgreSQL did not start: %s\n", pg_out.c_str());
+      return 1;
+    }
+    std::string conninfo = pg_out.substr(0, pg_out.find('\n'));
+    HttpRun pg{"PostgreSQL"};
+    const bool ok = run_http(dir, keys, {"--anti-slashing-backend", "postgres", "--anti-slashing-url", conninfo},
+                             connections, seconds, pg);
+    cc::test::run_command({script, "stop", (dir / "pg").string()});
+    if (!ok) return 1;
+    runs.push_back(pg);
   }
-  cc::test::HttpClient probe("127.0.0.1", port);
-  while (probe.get("/healthcheck").status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-
-  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(connections));
-  std::atomic<std::uint64_t> errors{0};
-  const double cpu0 = cpu_seconds_self();
-  const auto start = Clock::now();
-  const auto end = start + std::chrono::duration<double>(seconds);
-  std::vector<std::thread> clients;
-  for (int c = 0; c < connections; ++c) {
-    clients.emplace_back([&, c] {
-      cc::test::HttpClient http("127.0.0.1", port);
-      std::uint64_t target = 10;
-      std::size_t k = static_cast<std::size_t>(c);
-      while (Clock::now() < end) {
-        // Each connection walks its own keys so no two requests conflict.
-        const auto body = attestation(target);
-        const auto t0 = Clock::now();
-        auto r = http.post("/api/v1/eth2/sign/" + keys[k % keys.size()], body);
-        latencies[static_cast<std::size_t>(c)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        if (r.status != 200) ++errors;
-        k += static_cast<std::size_t>(connections);
-        if (k >= keys.size()) k = static_cast<std::size_t>(c), ++target;
-      }
-    });
-  }
-  for (auto& t : clients) t.join();
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  const double load_cpu = cpu_seconds_self() - cpu0;
-  std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  const double rate = static_cast<double>(all.size()) / elapsed;
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))]; };
 
   std::printf("| measure | value |\n|---|---|\n");
   std::printf("| cores | %u |\n", cores);
   std::printf("| raw blst sign, 1 thread | %.0f sig/s |\n", raw1);
   std::printf("| raw blst sign, %u threads | %.0f sig/s |\n", cores, rawN);
-  std::printf("| HTTP ATTESTATION + SQLite durable record, %d connections, %d keys | %.0f sig/s |\n", connections,
-              nkeys, rate);
-  std::printf("| ratio HTTP / raw blst (all cores) | %.2f |\n", rate / rawN);
-  std::printf("| latency p50 / p99 / max | %.2f / %.2f / %.2f ms |\n", pct(0.5), pct(0.99), all.empty() ? 0 : all.back());
-  std::printf("| errors | %llu |\n", static_cast<unsigned long long>(errors.load()));
-  std::printf("| load generator CPU (same machine) | %.0f%% of one core |\n", 100.0 * load_cpu / elapsed);
-  srv.kill(15);
-  srv.wait(std::chrono::seconds(10));
+  std::uint64_t errors = 0;
+  for (const auto& r : runs) {
+    std::printf("| HTTP ATTESTATION + %s durable record, %d connections, %d keys | %.0f sig/s (%.2f x raw blst) |\n",
+                r.label.c_str(), connections, nkeys, r.rate, r.rate / rawN);
+    std::printf("| %s latency p50 / p99 / max | %.2f / %.2f / %.2f ms |\n", r.label.c_str(), r.p50, r.p99, r.max);
+    std::printf("| %s errors; load generator CPU | %llu; %.0f%% of one core |\n", r.label.c_str(),
+                static_cast<unsigned long long>(r.errors), 100.0 * r.load_cpu_share);
+    errors += r.errors;
+  }
   std::filesystem::remove_all(dir);
-  return errors.load() == 0 ? 0 : 1;
+  return errors == 0 ? 0 : 1;
 }
