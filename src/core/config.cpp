@@ -162,14 +162,117 @@ std::string unknown_key_message(const std::string& path, const std::string& sour
 
 // Sections whose keys exist in the documented configuration but are not built into this version.
 bool is_unsupported_section(const std::string& path) {
-  for (const char* s : {"tls", "auth", "auth_policies", "signer_state", "tee", "chamber", "key_sources.dynamodb"}) {
+  for (const char* s : {"tls", "signer_state", "tee", "chamber", "key_sources.dynamodb"}) {
     const std::string p(s);
     if (path == p || path.rfind(p + ".", 0) == 0) return true;
   }
   return false;
 }
 
+std::vector<std::string> string_list(const YAML::Node& node, const std::string& path, const std::string& source) {
+  if (!node.IsSequence()) throw ConfigError(source + ": " + path + ": expected a list");
+  std::vector<std::string> out;
+  for (const auto& item : node) {
+    if (!item.IsScalar()) throw ConfigError(source + ": " + path + ": list items must be plain values");
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+void check_keys(const YAML::Node& node, const std::string& path, const std::string& source,
+                std::initializer_list<std::string_view> allowed) {
+  if (!node.IsMap()) throw ConfigError(source + ": " + path + ": expected a mapping");
+  for (const auto& kv : node) {
+    const auto key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      throw ConfigError(source + ": unknown configuration key '" + path + "." + key + "' (expected one of: " + list +
+                        ")");
+    }
+  }
+}
+
+std::vector<AuthRuleConfig> parse_rules(const YAML::Node& node, const std::string& path, const std::string& source) {
+  if (!node.IsSequence()) throw ConfigError(source + ": " + path + ": expected a list of rules");
+  std::vector<AuthRuleConfig> rules;
+  std::size_t i = 0;
+  for (const auto& r : node) {
+    const std::string rp = path + "[" + std::to_string(i++) + "]";
+    check_keys(r, rp, source, {"effect", "scopes", "keys", "operations"});
+    AuthRuleConfig rule;
+    if (r["effect"]) rule.effect = r["effect"].as<std::string>();
+    if (rule.effect != "allow" && rule.effect != "deny") {
+      throw ConfigError(source + ": " + rp + ".effect: '" + rule.effect + "' is not allow or deny");
+    }
+    if (r["scopes"]) rule.scopes = string_list(r["scopes"], rp + ".scopes", source);
+    if (r["keys"]) rule.keys = string_list(r["keys"], rp + ".keys", source);
+    if (r["operations"]) rule.operations = string_list(r["operations"], rp + ".operations", source);
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+// auth:
+//   policies: [{name, token, rules: [{effect, scopes, keys, operations}]}]
+//   unauthenticated_policy: {rules: [...]}
+void apply_auth(Config& config, const YAML::Node& node, const std::string& source) {
+  check_keys(node, "auth", source, {"policies", "unauthenticated_policy"});
+  if (node["policies"]) {
+    if (!node["policies"].IsSequence()) throw ConfigError(source + ": auth.policies: expected a list of policies");
+    std::size_t i = 0;
+    for (const auto& p : node["policies"]) {
+      const std::string pp = "auth.policies[" + std::to_string(i++) + "]";
+      check_keys(p, pp, source, {"name", "token", "rules"});
+      AuthPolicyConfig policy;
+      if (!p["name"] || !p["token"]) throw ConfigError(source + ": " + pp + ": needs a name and a token");
+      policy.name = p["name"].as<std::string>();
+      policy.token = p["token"].as<std::string>();
+      if (p["rules"]) {
+        policy.rules = parse_rules(p["rules"], pp + ".rules", source);
+      } else {
+        policy.rules.push_back({});  // no rules: everything allowed for this token
+      }
+      config.auth.policies.push_back(std::move(policy));
+    }
+  }
+  if (node["unauthenticated_policy"]) {
+    check_keys(node["unauthenticated_policy"], "auth.unauthenticated_policy", source, {"rules"});
+    config.auth.has_unauthenticated_policy = true;
+    if (node["unauthenticated_policy"]["rules"]) {
+      config.auth.unauthenticated_rules =
+          parse_rules(node["unauthenticated_policy"]["rules"], "auth.unauthenticated_policy.rules", source);
+    }
+  }
+}
+
+// The earlier documented form: auth_policies: {<name>: {token, allowed_scopes, denied_scopes}}.
+void apply_legacy_auth_policies(Config& config, const YAML::Node& node, const std::string& source) {
+  if (!node.IsMap()) throw ConfigError(source + ": auth_policies: expected a mapping of policy names");
+  for (const auto& kv : node) {
+    const auto name = kv.first.as<std::string>();
+    const std::string pp = "auth_policies." + name;
+    check_keys(kv.second, pp, source, {"token", "allowed_scopes", "denied_scopes"});
+    if (!kv.second["token"]) throw ConfigError(source + ": " + pp + ": needs a token");
+    AuthPolicyConfig policy{name, kv.second["token"].as<std::string>(), {}};
+    AuthRuleConfig allow;
+    if (kv.second["allowed_scopes"]) allow.scopes = string_list(kv.second["allowed_scopes"], pp + ".allowed_scopes", source);
+    policy.rules.push_back(allow);
+    if (kv.second["denied_scopes"]) {
+      AuthRuleConfig deny{"deny", string_list(kv.second["denied_scopes"], pp + ".denied_scopes", source), {}, {}};
+      policy.rules.push_back(deny);
+    }
+    config.auth.policies.push_back(std::move(policy));
+  }
+}
+
 void apply_node(Config& config, const YAML::Node& node, const std::string& path, const std::string& source) {
+  try {
+    if (path == "auth") return apply_auth(config, node, source);
+    if (path == "auth_policies") return apply_legacy_auth_policies(config, node, source);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(source + ": " + path + ": " + e.what());
+  }
   if (!path.empty() && is_unsupported_section(path)) {
     throw ConfigError(source + ": '" + path + "' is not supported by this version of containment-chamber");
   }

@@ -47,6 +47,22 @@ struct AntiSlashingConfig {
   std::uint32_t max_batch = 1024;
 };
 
+// Static access policies (the auth section). Validated further when the server starts.
+struct AuthRuleConfig {
+  std::string effect = "allow";  // allow | deny
+  std::vector<std::string> scopes, keys, operations;
+};
+struct AuthPolicyConfig {
+  std::string name;
+  std::string token;  // the token, or env:VAR
+  std::vector<AuthRuleConfig> rules;
+};
+struct AuthConfig {
+  std::vector<AuthPolicyConfig> policies;
+  std::vector<AuthRuleConfig> unauthenticated_rules;  // applied to requests without credentials
+  bool has_unauthenticated_policy = false;
+};
+
 struct LoggingConfig {
   std::string level = "info";
   std::string format = "text";
@@ -58,6 +74,7 @@ struct Config {
   MetricsConfig metrics;
   FilesystemKeysConfig filesystem_keys;
   AntiSlashingConfig anti_slashing;
+  AuthConfig auth;
   LoggingConfig logging;
 };
 

@@ -10,8 +10,9 @@ ALLOWED = {
     "crypto": {"core"},
     "keys": {"core", "crypto"},
     "slashing": {"core"},
-    "api": {"core", "ssz", "crypto", "keys", "slashing"},
-    "app": {"core", "ssz", "crypto", "keys", "slashing", "api"},
+    "auth": {"core"},
+    "api": {"core", "ssz", "crypto", "keys", "slashing", "auth"},
+    "app": {"core", "ssz", "crypto", "keys", "slashing", "auth", "api"},
 }
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".") / "src"
 include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')

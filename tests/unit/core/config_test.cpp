@@ -91,3 +91,54 @@ TEST(Config, Validation) {
 
 }  // namespace
 }  // namespace cc
+
+namespace cc {
+namespace {
+
+TEST(ConfigAuth, PoliciesWithRules) {
+  Config c;
+  apply_config_text(c,
+                    "auth:\n"
+                    "  policies:\n"
+                    "    - name: vc\n"
+                    "      token: env:VC_TOKEN\n"
+                    "      rules:\n"
+                    "        - {effect: allow, scopes: [sign, public_keys]}\n"
+                    "        - {effect: deny, operations: [VOLUNTARY_EXIT]}\n"
+                    "  unauthenticated_policy:\n"
+                    "    rules: [{scopes: [public_keys]}]\n",
+                    "a.yaml");
+  ASSERT_EQ(c.auth.policies.size(), 1u);
+  EXPECT_EQ(c.auth.policies[0].name, "vc");
+  EXPECT_EQ(c.auth.policies[0].token, "env:VC_TOKEN");
+  ASSERT_EQ(c.auth.policies[0].rules.size(), 2u);
+  EXPECT_EQ(c.auth.policies[0].rules[1].effect, "deny");
+  EXPECT_TRUE(c.auth.has_unauthenticated_policy);
+  EXPECT_EQ(c.auth.unauthenticated_rules.at(0).scopes, (std::vector<std::string>{"public_keys"}));
+}
+
+TEST(ConfigAuth, LegacyAuthPolicies) {
+  Config c;
+  apply_config_text(c, "auth_policies:\n  x:\n    token: abc\n    allowed_scopes: [sign]\n    denied_scopes: [public_keys]\n",
+                    "a.yaml");
+  ASSERT_EQ(c.auth.policies.size(), 1u);
+  EXPECT_EQ(c.auth.policies[0].name, "x");
+  ASSERT_EQ(c.auth.policies[0].rules.size(), 2u);
+  EXPECT_EQ(c.auth.policies[0].rules[0].scopes, (std::vector<std::string>{"sign"}));
+  EXPECT_EQ(c.auth.policies[0].rules[1].effect, "deny");
+}
+
+TEST(ConfigAuth, MistakesAreNamed) {
+  Config c;
+  auto msg = error_of([&] { apply_config_text(c, "auth: {policies: [{name: a, token: b, rulez: []}]}\n", "a.yaml"); });
+  EXPECT_NE(msg.find("auth.policies[0].rulez"), std::string::npos) << msg;
+  msg = error_of([&] {
+    apply_config_text(c, "auth: {policies: [{name: a, token: b, rules: [{effect: maybe}]}]}\n", "a.yaml");
+  });
+  EXPECT_NE(msg.find("auth.policies[0].rules[0].effect"), std::string::npos) << msg;
+  msg = error_of([&] { apply_config_text(c, "auth: {policies: [{name: a}]}\n", "a.yaml"); });
+  EXPECT_NE(msg.find("needs a name and a token"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace cc
