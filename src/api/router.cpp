@@ -1,5 +1,6 @@
 #include "api/router.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
@@ -57,8 +58,44 @@ bool accepts_json(std::string_view accept) {
 
 bool asks_for_json(std::string_view accept) { return contains_token(accept, "application/json"); }
 
-Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store)
-    : signing_(signing), keys_(keys), store_(store) {}
+Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
+               const auth::Authenticator& authenticator)
+    : signing_(signing), keys_(keys), store_(store), authenticator_(authenticator) {}
+
+const auth::Policy* Router::policy_for(const HttpRequest& request, std::optional<HttpResponse>& rejection) const {
+  if (!authenticator_.enabled()) return nullptr;
+  const auto header = request[http::field::authorization];
+  if (header.empty()) {
+    if (const auto* open = authenticator_.unauthenticated()) return open;
+    rejection = error_response(401, "authentication required: send Authorization: Bearer <token> (or Basic)");
+  } else if (auto token = auth::token_from_header(header)) {
+    if (const auto* policy = authenticator_.find(*token)) return policy;
+    rejection = error_response(401, "unknown or revoked token");
+  } else {
+    rejection = error_response(401, "malformed Authorization header: expected Bearer <token> or Basic credentials");
+  }
+  rejection->set(http::field::www_authenticate, "Bearer, Basic realm=\"containment-chamber\"");
+  return nullptr;
+}
+
+std::optional<HttpResponse> Router::authorize(const HttpRequest& request, const auth::Access& access) const {
+  std::optional<HttpResponse> rejection;
+  const auth::Policy* policy = policy_for(request, rejection);
+  if (rejection) return rejection;
+  if (policy == nullptr) return std::nullopt;  // auth off
+  switch (auth::evaluate(*policy, access)) {
+    case auth::Verdict::allowed:
+      return std::nullopt;
+    case auth::Verdict::denied:
+      return error_response(403, "policy '" + policy->name + "' denies " + std::string(auth::scope_name(access.scope)) +
+                                     (access.key.empty() ? "" : " for key " + access.key));
+    case auth::Verdict::no_allow_rule:
+      break;
+  }
+  return error_response(403, "policy '" + policy->name + "' does not allow " +
+                                 std::string(auth::scope_name(access.scope)) +
+                                 (access.key.empty() ? "" : " for key " + access.key));
+}
 
 Router::~Router() { probes_.join(); }
 
@@ -89,7 +126,23 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     if (method != http::verb::post) return respond(error_response(405, "use POST to sign"));
     const bool json = accepts_json(request[http::field::accept]);
     const std::string pubkey(path.substr(kSignPrefix.size()));
-    signing_.sign(pubkey, request.body(), [respond = std::move(respond), json](SignOutcome outcome) {
+    std::string key = pubkey;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (key.rfind("0x", 0) != 0) key = "0x" + key;
+    if (auto rejection = authorize(request, {auth::Scope::sign, key, ""})) return respond(std::move(*rejection));
+    // The operation is known once the body is decoded: the signing service asks back.
+    std::optional<HttpResponse> unused;
+    const auth::Policy* policy = policy_for(request, unused);
+    OperationCheck may_sign;
+    if (policy != nullptr) {
+      may_sign = [policy, key](std::string_view operation) -> std::optional<std::string> {
+        if (auth::evaluate(*policy, {auth::Scope::sign, key, std::string(operation)}) == auth::Verdict::allowed) {
+          return std::nullopt;
+        }
+        return "policy '" + policy->name + "' does not allow signing " + std::string(operation) + " with " + key;
+      };
+    }
+    signing_.sign(pubkey, request.body(), std::move(may_sign), [respond = std::move(respond), json](SignOutcome outcome) {
       if (outcome.status != 200) {
         boost::json::object o;
         o["code"] = outcome.status;
@@ -119,6 +172,7 @@ void Router::handle(HttpRequest&& request, Respond respond) {
   }
   if (path == "/api/v1/eth2/publicKeys") {
     if (method != http::verb::get) return respond(error_response(405, "use GET"));
+    if (auto rejection = authorize(request, {auth::Scope::public_keys, "", ""})) return respond(std::move(*rejection));
     return respond(public_keys(request));
   }
   respond(error_response(404, "no such endpoint: " + std::string(path)));

@@ -5,14 +5,18 @@
 //   GET  /upcheck                     liveness: "OK", or {"status":"OK"} when JSON is asked for
 //   GET  /healthcheck                 readiness: 200 only when every key source is loaded and the
 //                                     anti-slashing database is writable, else 503; JSON either way
-// Every error body is JSON {"code", "message"[, "reason"]}. Thread-safe.
+// Every error body is JSON {"code", "message"[, "reason"]}. With auth policies configured, every
+// route but the two probes needs a token whose policy allows it: 401 without or with an unknown
+// token, 403 when the policy forbids the scope, key or operation. Thread-safe.
 #include <boost/asio/thread_pool.hpp>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/http_server.hpp"
 #include "api/signing_service.hpp"
+#include "auth/authenticator.hpp"
 
 namespace cc::api {
 
@@ -27,7 +31,8 @@ struct KeySourceHealth {
 
 class Router {
  public:
-  Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store);
+  Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
+         const auth::Authenticator& authenticator);
   ~Router();
 
   void handle(HttpRequest&& request, Respond respond);
@@ -37,12 +42,18 @@ class Router {
   bool keys_loading() const;
 
  private:
+  // The policy that governs `request`: nullptr when auth is off. Sets `rejection` (401) when the
+  // request has no usable credentials.
+  const auth::Policy* policy_for(const HttpRequest& request, std::optional<HttpResponse>& rejection) const;
+  // nullopt when `access` is allowed, else the 401/403 response.
+  std::optional<HttpResponse> authorize(const HttpRequest& request, const auth::Access& access) const;
   HttpResponse healthcheck(const HttpRequest& request);
   HttpResponse public_keys(const HttpRequest& request);
 
   SigningService& signing_;
   keys::KeyRegistry& keys_;
   slashing::SlashingStore& store_;
+  const auth::Authenticator& authenticator_;
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
   // /healthcheck writes to the database (a real fsync): it runs here, never on an I/O thread.

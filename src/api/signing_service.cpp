@@ -38,7 +38,8 @@ SigningService::SigningService(const ssz::Network& network, keys::KeyRegistry& k
 
 SigningService::~SigningService() { pool_.join(); }
 
-void SigningService::sign(std::string_view pubkey_hex, std::string_view body, std::function<void(SignOutcome)> done) {
+void SigningService::sign(std::string_view pubkey_hex, std::string_view body, const OperationCheck& may_sign,
+                          std::function<void(SignOutcome)> done) {
   // Admission: count this request until its outcome is delivered.
   if (pending_.fetch_add(1, std::memory_order_relaxed) >= options_.max_pending) {
     pending_.fetch_sub(1, std::memory_order_relaxed);
@@ -57,6 +58,9 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, st
     return finish(failure(403, e.what(), "genesis_validators_root_mismatch"));
   } catch (const json::InputError& e) {
     return finish(failure(400, e.what(), "bad_request"));
+  }
+  if (may_sign) {
+    if (auto refusal = may_sign(ssz::sign_type_name(request.type))) return finish(failure(403, *refusal, "forbidden"));
   }
   if (request.client_signing_root && *request.client_signing_root != request.signing_root) {
     return finish(failure(400,

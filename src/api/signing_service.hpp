@@ -10,6 +10,7 @@
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/bytes.hpp"
@@ -26,6 +27,10 @@ struct SignOutcome {
   std::string reason;        // machine-readable refusal (412) or error class
 };
 
+// Asked once the request type is decoded: nullopt when the caller may sign that operation,
+// else the reason (answered 403). An empty function allows everything.
+using OperationCheck = std::function<std::optional<std::string>(std::string_view operation)>;
+
 class SigningService {
  public:
   struct Options {
@@ -40,7 +45,8 @@ class SigningService {
   ~SigningService();
 
   // `pubkey_hex` is the path parameter; `body` the request body.
-  void sign(std::string_view pubkey_hex, std::string_view body, std::function<void(SignOutcome)> done);
+  void sign(std::string_view pubkey_hex, std::string_view body, const OperationCheck& may_sign,
+            std::function<void(SignOutcome)> done);
 
   std::uint32_t pending() const { return pending_.load(std::memory_order_relaxed); }
   unsigned signing_threads() const { return threads_; }

@@ -9,6 +9,7 @@
 #include "api/http_server.hpp"
 #include "api/router.hpp"
 #include "api/signing_service.hpp"
+#include "app/auth_factory.hpp"
 #include "app/store_factory.hpp"
 #include "keys/filesystem_source.hpp"
 #include "keys/registry.hpp"
@@ -83,12 +84,25 @@ int run_server(const Config& config) {
     spdlog::info("anti-slashing: sqlite database {}", std::filesystem::absolute(config.anti_slashing.path).string());
   }
 
+  auto authenticator = build_authenticator(config.auth);
+  if (!authenticator) {
+    spdlog::error("configuration error: {}", authenticator.error().message);
+    return 2;
+  }
+  if (authenticator->enabled()) {
+    spdlog::info("auth: {} token policies{}", config.auth.policies.size(),
+                 config.auth.has_unauthenticated_policy ? " and an unauthenticated policy" : "");
+  } else {
+    spdlog::warn("auth: no policies configured: every endpoint is open to anyone who can reach port {} "
+                 "(configure auth.policies, or keep the port on a private network)", config.server.listen_port);
+  }
+
   keys::KeyRegistry registry;
   api::Router* router_ptr = nullptr;
   api::SigningService signing(*network, registry, **store,
                               {config.server.signing_threads, config.server.max_pending_requests},
                               [&router_ptr] { return router_ptr != nullptr && router_ptr->keys_loading(); });
-  api::Router router(signing, registry, **store);
+  api::Router router(signing, registry, **store, *authenticator);
   router_ptr = &router;
 
   boost::asio::io_context io;

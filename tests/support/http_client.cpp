@@ -7,7 +7,7 @@ namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
 bool HttpClient::connect() {
-  stream_.emplace(io_);
+  stream_.emplace(*io_);
   beast::error_code ec;
   stream_->expires_after(std::chrono::seconds(10));
   stream_->connect(tcp::endpoint(boost::asio::ip::make_address(host_), port_), ec);
@@ -20,6 +20,7 @@ bool HttpClient::connect() {
 }
 
 HttpResult HttpClient::send(http::request<http::string_body>& req) {
+  if (!authorization_.empty()) req.set(http::field::authorization, authorization_);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!stream_ && !connect()) return {};
     beast::error_code ec;

@@ -3,6 +3,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,8 @@ class HttpClient {
   HttpResult get(const std::string& target, const std::string& accept = "");
   HttpResult post(const std::string& target, const std::string& body, const std::string& accept = "application/json",
                   const std::string& content_type = "application/json");
+  // Sent as the Authorization header of every later request (empty: none).
+  void set_authorization(std::string value) { authorization_ = std::move(value); }
   // Sends raw bytes and returns whatever comes back (for malformed-request tests).
   std::string raw(const std::string& bytes);
 
@@ -30,7 +33,8 @@ class HttpClient {
 
   std::string host_;
   std::uint16_t port_;
-  boost::asio::io_context io_;
+  std::string authorization_;
+  std::unique_ptr<boost::asio::io_context> io_ = std::make_unique<boost::asio::io_context>();  // movable client
   std::optional<boost::beast::tcp_stream> stream_;
   boost::beast::flat_buffer buffer_;
 };
