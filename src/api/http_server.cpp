@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <array>
 #include <atomic>
@@ -36,7 +37,12 @@ HttpResponse error_response(unsigned status, std::string_view message, unsigned 
 
 namespace {
 
-class Connection;
+// What State needs of a connection of either kind.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  virtual void close() = 0;
+};
 
 }  // namespace
 
@@ -46,46 +52,66 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   Handler handler;
   tcp::acceptor acceptor;
   std::mutex mu;
-  std::set<std::weak_ptr<Connection>, std::owner_less<std::weak_ptr<Connection>>> connections;
+  std::set<std::weak_ptr<ConnectionBase>, std::owner_less<std::weak_ptr<ConnectionBase>>> connections;
+  std::shared_ptr<asio::ssl::context> tls;  // guarded by mu
   bool stopped = false;
 
   State(asio::io_context& ctx, HttpServerOptions opts, Handler h)
-      : io(ctx), options(std::move(opts)), handler(std::move(h)), acceptor(asio::make_strand(ctx)) {}
+      : io(ctx), options(std::move(opts)), handler(std::move(h)), acceptor(asio::make_strand(ctx)), tls(options.tls) {}
 
   void accept();
 };
 
 namespace {
 
-class Connection : public std::enable_shared_from_this<Connection> {
+// One HTTP/1.1 connection over a plain TCP stream or a TLS stream (Stream).
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {}
+  template <class... Args>
+  Connection(std::shared_ptr<HttpServer::State> server, Args&&... args)
+      : stream_(std::forward<Args>(args)...), server_(std::move(server)) {}
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return beast::get_lowest_layer(self->stream_).close();  // not TLS, or a refused client cert
+          self->read();
+        });
+      } else {
+        self->read();
+      }
+    });
   }
 
-  void close() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  // Holds what the stream refers to (the TLS context) for as long as the connection lives.
+  void keep(std::shared_ptr<void> owner) { owned_ = std::move(owner); }
+
+  void close() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
+      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(self->stream_).close();
     });
   }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
   void read() {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
-    stream_.expires_after(server_->options.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(server_->options.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::ssl::error::stream_truncated) {
       return finish();
     }
     if (ec == http::error::body_limit) {
@@ -95,11 +121,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec) {
       return write(error_response(400, "malformed HTTP request: " + ec.message(), 11, false));
     }
-    stream_.expires_never();  // the handler may take a while (queueing); the client has its own timeout
+    beast::get_lowest_layer(stream_).expires_never();  // the handler may queue; the client has its own timeout
     auto request = parser_->release();
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     auto responded = std::make_shared<std::atomic<bool>>(false);
     Respond respond = [self, version, keep_alive, responded](HttpResponse res) {
       if (responded->exchange(true)) return;  // exactly one response per request
@@ -118,8 +144,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void write(HttpResponse res) {
     response_ = std::make_shared<HttpResponse>(std::move(res));
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, *response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec || !self->response_->keep_alive()) return self->finish();
       self->response_.reset();
       self->read();
@@ -127,9 +153,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void finish() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    drain();
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::get_lowest_layer(self->stream_).close();
+      });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      drain();
+    }
   }
 
   // Reads and discards what the client still sends (bounded in bytes and time) before closing:
@@ -137,14 +170,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // has not read yet (e.g. a 413 sent while the oversized body was still arriving).
   void drain() {
     stream_.expires_after(std::chrono::seconds(2));
-    stream_.async_read_some(asio::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      self->drained_ += n;
-      if (ec || self->drained_ > (16u << 20)) return self->stream_.close();
-      self->drain();
-    });
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (16u << 20)) return self->stream_.close();
+                              self->drain();
+                            });
   }
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<void> owned_;  // declared before stream_, so it is destroyed after it
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpResponse> response_;
@@ -153,6 +188,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t drained_ = 0;
 };
 
+template <class Conn>
+void track_and_start(HttpServer::State& state, std::shared_ptr<Conn> conn) {
+  {
+    std::lock_guard lock(state.mu);
+    if (state.stopped) return;
+    for (auto it = state.connections.begin(); it != state.connections.end();) {
+      it = it->expired() ? state.connections.erase(it) : std::next(it);
+    }
+    state.connections.insert(conn);
+  }
+  conn->start();
+}
+
 }  // namespace
 
 void HttpServer::State::accept() {
@@ -160,21 +208,30 @@ void HttpServer::State::accept() {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      auto conn = std::make_shared<Connection>(std::move(socket), self);
+      std::shared_ptr<asio::ssl::context> context;
       {
         std::lock_guard lock(self->mu);
-        if (self->stopped) return;
-        for (auto it = self->connections.begin(); it != self->connections.end();) {
-          it = it->expired() ? self->connections.erase(it) : std::next(it);
-        }
-        self->connections.insert(conn);
+        context = self->tls;
       }
-      conn->start();
+      if (context) {
+        using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+        // The connection keeps its context alive even if a reload swaps in a new one.
+        auto conn = std::make_shared<Connection<TlsStream>>(self, std::move(socket), *context);
+        conn->keep(context);
+        track_and_start(*self, std::move(conn));
+      } else {
+        track_and_start(*self, std::make_shared<Connection<beast::tcp_stream>>(self, std::move(socket)));
+      }
     } else {
       spdlog::warn("accept failed: {}", ec.message());
     }
     self->accept();
   });
+}
+
+void HttpServer::set_tls_context(std::shared_ptr<asio::ssl::context> tls) {
+  std::lock_guard lock(state_->mu);
+  state_->tls = std::move(tls);
 }
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler)
@@ -199,7 +256,7 @@ void HttpServer::start() {
 }
 
 void HttpServer::stop() {
-  std::vector<std::shared_ptr<Connection>> open;
+  std::vector<std::shared_ptr<ConnectionBase>> open;
   {
     std::lock_guard lock(state_->mu);
     if (state_->stopped) return;

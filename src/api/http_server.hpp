@@ -6,6 +6,7 @@
 // without reaching the handler. Thread-safe; stop() closes the listener and open connections.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <functional>
@@ -24,6 +25,9 @@ struct HttpServerOptions {
   std::uint16_t port = 9000;  // 0 picks a free port (tests)
   std::uint64_t max_body_bytes = 1 << 20;
   std::chrono::seconds idle_timeout{300};
+  // When set, connections speak TLS with this context (read anew for each connection, so a
+  // context swapped in by set_tls_context() serves new connections while old ones keep theirs).
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class HttpServer {
@@ -37,6 +41,8 @@ class HttpServer {
   void start();
   void stop();
   std::uint16_t port() const;
+  // Replaces the TLS context for connections accepted from now on (certificate reload).
+  void set_tls_context(std::shared_ptr<boost::asio::ssl::context> tls);
 
   struct State;  // opaque; shared with the connections it accepted
 

@@ -11,6 +11,7 @@
 #include "api/signing_service.hpp"
 #include "app/auth_factory.hpp"
 #include "app/store_factory.hpp"
+#include "app/tls_listener.hpp"
 #include "keys/filesystem_source.hpp"
 #include "keys/registry.hpp"
 #include "ssz/network.hpp"
@@ -18,6 +19,10 @@
 namespace cc::app {
 
 namespace {
+
+bool is_loopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address == "localhost";
+}
 
 unsigned io_threads(const Config& config) {
   if (config.server.io_threads != 0) return config.server.io_threads;
@@ -129,6 +134,26 @@ int run_server(const Config& config) {
                config.server.listen_address, server->port(), network->name, signing.signing_threads(),
                io_threads(config));
   spdlog::info("BLS arithmetic: blst {} build", cc::crypto::blst_backend());
+  if (!is_loopback(config.server.listen_address)) {
+    spdlog::warn("plain HTTP on {}: requests and tokens travel unencrypted; prefer tls.mode file, or bind "
+                 "server.listen_address to 127.0.0.1 and use HTTPS for clients",
+                 config.server.listen_address);
+  }
+  std::unique_ptr<TlsListener> tls;
+  if (config.tls.mode == "file") {
+    auto started = TlsListener::start(io, config, http_options, [&router](api::HttpRequest&& req, api::Respond r) {
+      router.handle(std::move(req), std::move(r));
+    });
+    if (!started) {
+      spdlog::error("cannot start the HTTPS listener: {}", started.error().message);
+      return 1;
+    }
+    tls = std::move(started).value();
+    spdlog::info("containment-chamber listening on https://{}:{}{}", config.server.listen_address, tls->port(),
+                 config.tls.client_ca_path.empty() && config.tls.client_fingerprints.empty()
+                     ? ""
+                     : " (client certificates required)");
+  }
 
   std::thread loader([&] { load_keys(config, registry, router); });
 
@@ -136,6 +161,7 @@ int run_server(const Config& config) {
   signals.async_wait([&](const boost::system::error_code&, int sig) {
     spdlog::info("signal {} received: closing the listener", sig);
     server->stop();
+    if (tls) tls->stop();
     io.stop();
   });
 

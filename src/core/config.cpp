@@ -97,6 +97,24 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("server.idle_timeout_seconds", "uint",
                          "Keep-alive connections idle (or sending a request) longer than this are closed",
                          [](Config& c) -> std::uint32_t& { return c.server.idle_timeout_seconds; }));
+  f.push_back(enum_field("tls.mode", {"disabled", "file", "atls"},
+                         "HTTPS listener: disabled, or file (PEM certificate and key); atls needs enclave mode",
+                         [](Config& c) -> std::string& { return c.tls.mode; }));
+  f.push_back(uint_field("tls.listen_port", "port", "Port of the HTTPS listener (beside the plain HTTP one)",
+                         [](Config& c) -> std::uint16_t& { return c.tls.listen_port; }));
+  f.push_back(string_field("tls.file.cert_path", "PEM certificate chain of the HTTPS listener",
+                           [](Config& c) -> std::string& { return c.tls.cert_path; }));
+  f.push_back(string_field("tls.file.key_path", "PEM private key of the HTTPS listener",
+                           [](Config& c) -> std::string& { return c.tls.key_path; }));
+  f.push_back(string_field("tls.file.client_ca_path",
+                           "PEM CA bundle: when set, HTTPS clients must present a certificate it signed (mTLS)",
+                           [](Config& c) -> std::string& { return c.tls.client_ca_path; }));
+  f.push_back(list_field("tls.file.client_fingerprints",
+                         "SHA-256 fingerprints of the only client certificates HTTPS accepts (mTLS pinning)",
+                         [](Config& c) -> std::vector<std::string>& { return c.tls.client_fingerprints; }));
+  f.push_back(uint_field("tls.file.reload_interval_seconds", "uint",
+                         "How often the certificate files are checked for changes (0: only on SIGHUP)",
+                         [](Config& c) -> std::uint32_t& { return c.tls.reload_interval_seconds; }));
   f.push_back(string_field("metrics.listen_address", "Address of the Prometheus metrics listener (accepted; /metrics is not served by this version yet)",
                            [](Config& c) -> std::string& { return c.metrics.listen_address; }));
   f.push_back(uint_field("metrics.listen_port", "port", "Port of the Prometheus metrics listener (accepted; not served yet)",
@@ -162,7 +180,7 @@ std::string unknown_key_message(const std::string& path, const std::string& sour
 
 // Sections whose keys exist in the documented configuration but are not built into this version.
 bool is_unsupported_section(const std::string& path) {
-  for (const char* s : {"tls", "signer_state", "tee", "chamber", "key_sources.dynamodb"}) {
+  for (const char* s : {"signer_state", "tee", "chamber", "key_sources.dynamodb"}) {
     const std::string p(s);
     if (path == p || path.rfind(p + ".", 0) == 0) return true;
   }
@@ -399,6 +417,13 @@ void validate_config(const Config& config) {
     throw ConfigError("anti_slashing.path: required for the sqlite backend");
   }
   if (config.anti_slashing.max_batch == 0) throw ConfigError("anti_slashing.max_batch: must be at least 1");
+  if (config.tls.mode == "atls") {
+    throw ConfigError("tls.mode: atls is only available inside a Nitro Enclave (tee.platform: nitro), which this "
+                      "version does not support yet; use file");
+  }
+  if (config.tls.mode == "file" && (config.tls.cert_path.empty() || config.tls.key_path.empty())) {
+    throw ConfigError("tls.mode file needs tls.file.cert_path and tls.file.key_path");
+  }
   if (config.anti_slashing.backend == "postgres") {
     if (config.anti_slashing.url.empty()) {
       throw ConfigError("anti_slashing.url: required for the postgres backend (e.g. \"host=db port=5432 user=signer "

@@ -27,6 +27,14 @@ struct ServerConfig {
   std::uint32_t idle_timeout_seconds = 300;   // keep-alive connections idle longer are closed
 };
 
+struct TlsConfig {
+  std::string mode = "disabled";  // disabled | file (atls: enclave mode)
+  std::uint16_t listen_port = 9443;
+  std::string cert_path, key_path, client_ca_path;
+  std::vector<std::string> client_fingerprints;  // SHA-256 of allowed client certificates
+  std::uint32_t reload_interval_seconds = 60;    // 0: reload only on SIGHUP
+};
+
 struct MetricsConfig {
   std::string listen_address = "0.0.0.0";
   std::uint16_t listen_port = 3000;
@@ -71,6 +79,7 @@ struct LoggingConfig {
 struct Config {
   std::string network = "mainnet";
   ServerConfig server;
+  TlsConfig tls;
   MetricsConfig metrics;
   FilesystemKeysConfig filesystem_keys;
   AntiSlashingConfig anti_slashing;

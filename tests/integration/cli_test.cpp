@@ -49,7 +49,8 @@ TEST(Cli, BadValuesAreRefused) {
                                          {"network: goerli\n", "goerli"},
                                          {"anti_slashing: {backend: mysql}\n", "mysql"},
                                          {"key_sources: {filesystem: {paths: {a: 1}}}\n", "key_sources.filesystem.paths"},
-                                         {"tls: {mode: file}\n", "not supported"},
+                                         {"tls: {mode: file}\n", "tls.file.cert_path"},
+                                         {"tee: {platform: nitro}\n", "not supported"},
                                          {"[1, 2]\n", "mapping"},
                                          {"server: {listen_port: [\n", "YAML"}}) {
     auto cfg = write_file(dir, "c.yaml", c.yaml);

@@ -1,0 +1,41 @@
+#pragma once
+// The HTTPS listener of `tls.mode: file`, beside the plain HTTP one. Its certificate is re-read on
+// SIGHUP and when the files change (checked every tls.file.reload_interval_seconds); a reload
+// that fails keeps the current certificate and logs why. Open connections are never dropped by a
+// reload: new connections get the new context.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <memory>
+
+#include "api/http_server.hpp"
+#include "api/tls_context.hpp"
+#include "core/config.hpp"
+#include "core/result.hpp"
+
+namespace cc::app {
+
+class TlsListener {
+ public:
+  // Binds and starts; the error names the file or address that failed.
+  static Result<std::unique_ptr<TlsListener>> start(boost::asio::io_context& io, const Config& config,
+                                                    const api::HttpServerOptions& base, api::Handler handler);
+  std::uint16_t port() const { return server_->port(); }
+  void stop();
+
+ private:
+  TlsListener(boost::asio::io_context& io, api::TlsFileOptions files, std::chrono::seconds interval);
+  void reload(const char* why);
+  void watch();
+  std::filesystem::file_time_type newest_change() const;
+
+  api::TlsFileOptions files_;
+  std::chrono::seconds interval_;
+  std::unique_ptr<api::HttpServer> server_;
+  boost::asio::signal_set hangup_;
+  boost::asio::steady_timer timer_;
+  std::filesystem::file_time_type seen_{};
+};
+
+}  // namespace cc::app

@@ -1,0 +1,128 @@
+// The HTTPS listener (tls.mode: file): server certificate, client-certificate authentication by
+// CA and by pinned fingerprint, and certificate reload on SIGHUP without a restart.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include "../support/https_client.hpp"
+#include "server_fixture.hpp"
+
+namespace cc::test {
+namespace {
+
+// Makes a certificate with the openssl command line tool (the test's own CA, not the code under test).
+void openssl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/usr/bin/openssl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto [code, out] = run_command(argv);
+  ASSERT_EQ(code, 0) << out;
+}
+
+struct Pki {
+  std::filesystem::path dir;
+  std::string p(const std::string& name) const { return (dir / name).string(); }
+  void make_ca(const std::string& name, const std::string& cn) {
+    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+             "-subj", "/CN=" + cn, "-keyout", p(name + ".key"), "-out", p(name + ".crt")});
+  }
+  void make_leaf(const std::string& name, const std::string& ca, const std::string& cn, bool server) {
+    openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + cn,
+             "-keyout", p(name + ".key"), "-out", p(name + ".csr")});
+    std::ofstream(p(name + ".ext")) << (server ? "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+                                               : "extendedKeyUsage=clientAuth\n");
+    openssl({"x509", "-req", "-in", p(name + ".csr"), "-CA", p(ca + ".crt"), "-CAkey", p(ca + ".key"),
+             "-CAcreateserial", "-days", "2", "-extfile", p(name + ".ext"), "-out", p(name + ".crt")});
+  }
+  std::string fingerprint(const std::string& name) {
+    auto [code, out] = run_command({"/usr/bin/openssl", "x509", "-in", p(name + ".crt"), "-noout", "-fingerprint",
+                                    "-sha256"});
+    EXPECT_EQ(code, 0);
+    auto eq = out.find('=');
+    auto fp = out.substr(eq + 1);
+    while (!fp.empty() && (fp.back() == '\n' || fp.back() == '\r')) fp.pop_back();
+    return fp;
+  }
+};
+
+std::uint16_t https_port(Process& p) {
+  EXPECT_TRUE(p.wait_for_log("listening on https://", std::chrono::seconds(20))) << p.log();
+  const auto text = p.log();
+  const auto pos = text.find("listening on https://");
+  return static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + 21) + 1)));
+}
+
+TEST(Tls, ServesHttpsAndRequiresClientCertificatesSignedByTheClientCa) {
+  auto dir = make_temp_dir("tls");
+  Pki pki{dir};
+  pki.make_ca("ca", "test server CA");
+  pki.make_leaf("server", "ca", "127.0.0.1", true);
+  pki.make_ca("clientca", "test client CA");
+  pki.make_leaf("client", "clientca", "vc", false);
+  pki.make_ca("rogueca", "someone else");
+  pki.make_leaf("rogue", "rogueca", "vc", false);
+
+  SignerInstance signer(dir, {"--tls-mode", "file", "--tls-listen-port", "0", "--tls-file-cert-path", pki.p("server.crt"),
+                              "--tls-file-key-path", pki.p("server.key"), "--tls-file-client-ca-path",
+                              pki.p("clientca.crt")});
+  std::string error;
+  ASSERT_TRUE(signer.start(error)) << error;
+  const auto port = https_port(signer.process());
+  auto ok = https_get(port, "/upcheck", pki.p("ca.crt"), pki.p("client.crt"), pki.p("client.key"));
+  EXPECT_EQ(ok.status, 200u) << ok.error;
+  EXPECT_EQ(ok.body, "OK");
+  EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca.crt")).status, 0u) << "no client certificate was accepted";
+  EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca.crt"), pki.p("rogue.crt"), pki.p("rogue.key")).status, 0u)
+      << "a certificate of another CA was accepted";
+  // The plain listener stays up for probes.
+  EXPECT_EQ(signer.client().get("/upcheck").status, 200u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Tls, PinnedFingerprintsAndReloadOnSighup) {
+  auto dir = make_temp_dir("tls");
+  Pki pki{dir};
+  pki.make_ca("ca", "test server CA");
+  pki.make_leaf("server", "ca", "127.0.0.1", true);
+  pki.make_ca("client", "pinned self-signed client");  // self-signed: accepted by fingerprint alone
+  pki.make_ca("other", "another self-signed client");
+  SignerInstance signer(dir, {"--tls-mode", "file", "--tls-listen-port", "0", "--tls-file-cert-path", pki.p("server.crt"),
+                              "--tls-file-key-path", pki.p("server.key"), "--tls-file-client-fingerprints",
+                              pki.fingerprint("client"), "--tls-file-reload-interval-seconds", "0"});
+  std::string error;
+  ASSERT_TRUE(signer.start(error)) << error;
+  const auto port = https_port(signer.process());
+  EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca.crt"), pki.p("client.crt"), pki.p("client.key")).status, 200u);
+  EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca.crt"), pki.p("other.crt"), pki.p("other.key")).status, 0u);
+
+  // Replace the server certificate with one from a new CA and send SIGHUP: new connections see it.
+  pki.make_ca("ca2", "rotated server CA");
+  pki.make_leaf("server", "ca2", "127.0.0.1", true);
+  signer.process().kill(SIGHUP);
+  ASSERT_TRUE(signer.process().wait_for_log("TLS certificate reloaded", std::chrono::seconds(10)))
+      << signer.process().log();
+  EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca2.crt"), pki.p("client.crt"), pki.p("client.key")).status, 200u);
+  EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca.crt"), pki.p("client.crt"), pki.p("client.key")).status, 0u);
+  // A broken file on reload keeps the working certificate.
+  std::ofstream(pki.p("server.key"), std::ios::trunc) << "not a key";
+  signer.process().kill(SIGHUP);
+  ASSERT_TRUE(signer.process().wait_for_log("reload (SIGHUP) failed", std::chrono::seconds(10)));
+  EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca2.crt"), pki.p("client.crt"), pki.p("client.key")).status, 200u);
+  EXPECT_TRUE(signer.process().running());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Tls, BadCertificateFilesStopStartUpNamingTheFile) {
+  auto dir = make_temp_dir("tls");
+  std::ofstream(dir / "bad.crt") << "garbage";
+  auto [code, out] = run_command({binary_path(), "server", "--anti-slashing-path", (dir / "db.sqlite").string(),
+                                  "--tls-mode", "file", "--tls-file-cert-path", (dir / "bad.crt").string(),
+                                  "--tls-file-key-path", (dir / "missing.key").string()});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("bad.crt"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cc::test
