@@ -59,8 +59,8 @@ bool accepts_json(std::string_view accept) {
 bool asks_for_json(std::string_view accept) { return contains_token(accept, "application/json"); }
 
 Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
-               const auth::Authenticator& authenticator)
-    : signing_(signing), keys_(keys), store_(store), authenticator_(authenticator) {}
+               const auth::Authenticator& authenticator, SignerFacts facts)
+    : signing_(signing), keys_(keys), store_(store), authenticator_(authenticator), facts_(std::move(facts)) {}
 
 const auth::Policy* Router::policy_for(const HttpRequest& request, std::optional<HttpResponse>& rejection) const {
   if (!authenticator_.enabled()) return nullptr;
@@ -170,12 +170,46 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     });
     return;
   }
+  if (path == "/api/v1/chamber/status") {
+    if (method != http::verb::get) return respond(error_response(405, "use GET"));
+    if (auto rejection = authorize(request, {auth::Scope::chamber_status, "", ""})) return respond(std::move(*rejection));
+    boost::asio::post(probes_, [this, respond = std::move(respond)] { respond(status()); });
+    return;
+  }
   if (path == "/api/v1/eth2/publicKeys") {
     if (method != http::verb::get) return respond(error_response(405, "use GET"));
     if (auto rejection = authorize(request, {auth::Scope::public_keys, "", ""})) return respond(std::move(*rejection));
     return respond(public_keys(request));
   }
   respond(error_response(404, "no such endpoint: " + std::string(path)));
+}
+
+HttpResponse Router::status() {
+  boost::json::object body;
+  body["version"] = facts_.version;
+  body["network"] = facts_.network;
+  body["uptime_seconds"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - facts_.started).count();
+  // Seal and unseal apply to keys kept sealed in a key store; file keystores need none.
+  body["seal"] = boost::json::object{{"status", "not_configured"}, {"signing", true}};
+  boost::json::object sources;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& s : sources_) {
+      sources[s.name] = boost::json::object{{"loading", s.loading},
+                                            {"loaded", s.loaded},
+                                            {"failed", s.failures.size()}};
+    }
+  }
+  body["keys"] = boost::json::object{{"total", keys_.size()}, {"sources", std::move(sources)}};
+  auto db = store_.health();
+  boost::json::object slashing{{"backend", store_.backend_name()}, {"healthy", db.ok()}};
+  if (!db.ok()) slashing["error"] = db.error().message;
+  body["anti_slashing"] = std::move(slashing);
+  body["tls"] = boost::json::object{{"mode", facts_.tls_mode}};
+  body["auth"] = boost::json::object{{"enabled", authenticator_.enabled()}};
+  body["signing"] = boost::json::object{{"in_flight", signing_.pending()}, {"threads", signing_.signing_threads()}};
+  return json_response(200, boost::json::serialize(body));
 }
 
 HttpResponse Router::public_keys(const HttpRequest&) {

@@ -3,12 +3,15 @@
 //   POST /api/v1/eth2/sign/{pubkey}   sign (JSON or text/plain per Accept)
 //   GET  /api/v1/eth2/publicKeys      loaded public keys
 //   GET  /upcheck                     liveness: "OK", or {"status":"OK"} when JSON is asked for
+//   GET  /api/v1/chamber/status       operator view: version, uptime, keys per source, database,
+//                                     TLS, seal state (scope chamber_status)
 //   GET  /healthcheck                 readiness: 200 only when every key source is loaded and the
 //                                     anti-slashing database is writable, else 503; JSON either way
 // Every error body is JSON {"code", "message"[, "reason"]}. With auth policies configured, every
 // route but the two probes needs a token whose policy allows it: 401 without or with an unknown
 // token, 403 when the policy forbids the scope, key or operation. Thread-safe.
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,10 +32,18 @@ struct KeySourceHealth {
   std::vector<std::pair<std::string, std::string>> failures;  // (file, reason)
 };
 
+// Facts about this signer that do not change while it runs, for the status endpoint.
+struct SignerFacts {
+  std::string version;
+  std::string network;
+  std::string tls_mode;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
 class Router {
  public:
   Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
-         const auth::Authenticator& authenticator);
+         const auth::Authenticator& authenticator, SignerFacts facts = {});
   ~Router();
 
   void handle(HttpRequest&& request, Respond respond);
@@ -48,12 +59,14 @@ class Router {
   // nullopt when `access` is allowed, else the 401/403 response.
   std::optional<HttpResponse> authorize(const HttpRequest& request, const auth::Access& access) const;
   HttpResponse healthcheck(const HttpRequest& request);
+  HttpResponse status();
   HttpResponse public_keys(const HttpRequest& request);
 
   SigningService& signing_;
   keys::KeyRegistry& keys_;
   slashing::SlashingStore& store_;
   const auth::Authenticator& authenticator_;
+  const SignerFacts facts_;
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
   // /healthcheck writes to the database (a real fsync): it runs here, never on an I/O thread.

@@ -107,7 +107,7 @@ int run_server(const Config& config) {
   api::SigningService signing(*network, registry, **store,
                               {config.server.signing_threads, config.server.max_pending_requests},
                               [&router_ptr] { return router_ptr != nullptr && router_ptr->keys_loading(); });
-  api::Router router(signing, registry, **store, *authenticator);
+  api::Router router(signing, registry, **store, *authenticator, {CC_VERSION, network->name, config.tls.mode});
   router_ptr = &router;
 
   boost::asio::io_context io;

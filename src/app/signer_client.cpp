@@ -1,0 +1,112 @@
+#include "app/signer_client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace cc::app {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+
+Result<SignerUrl> parse_signer_url(const std::string& url) {
+  SignerUrl out;
+  std::string rest;
+  if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    out.tls = false;
+    rest = url.substr(7);
+  } else {
+    return Error::invalid("--signer-url must start with https:// (or http:// with --allow-plaintext-signer)");
+  }
+  const auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  out.base_path = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!out.base_path.empty() && out.base_path.back() == '/') out.base_path.pop_back();
+  if (authority.find('@') != std::string::npos) return Error::invalid("--signer-url: put the token in --auth-token");
+  auto colon = authority.rfind(':');
+  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+    out.host = authority.substr(0, colon);
+    out.port = authority.substr(colon + 1);
+  } else {
+    out.host = authority;
+    out.port = out.tls ? "443" : "80";
+  }
+  if (out.host.empty() || out.port.empty()) return Error::invalid("--signer-url: no host in '" + url + "'");
+  return out;
+}
+
+namespace {
+
+template <class Stream>
+Result<SignerResponse> exchange(Stream& stream, const SignerUrl& url, const std::string& token, const std::string& target) {
+  http::request<http::string_body> req{http::verb::get, url.base_path + target, 11};
+  req.set(http::field::host, url.host);
+  req.set(http::field::accept, "application/json");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  beast::error_code ec;
+  http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  if (!ec) http::read(stream, buffer, res, ec);
+  if (ec) return Error::unavailable("request to the signer failed: " + ec.message());
+  return SignerResponse{res.result_int(), res.body()};
+}
+
+}  // namespace
+
+Result<SignerResponse> signer_get(const SignerClientOptions& options, const std::string& target) {
+  auto url = parse_signer_url(options.url);
+  if (!url) return url.error();
+  if (!url->tls && !options.allow_plaintext) {
+    return Error::invalid("refusing plaintext " + options.url +
+                          ": the token would travel unencrypted. Use https://, or --allow-plaintext-signer for a "
+                          "signer on this machine or a trusted network");
+  }
+  boost::asio::io_context io;
+  beast::error_code ec;
+  tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(url->host, url->port, ec);
+  if (ec) return Error::unavailable("cannot resolve " + url->host + ": " + ec.message());
+  if (!url->tls) {
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(15));
+    stream.connect(endpoints, ec);
+    if (ec) return Error::unavailable("cannot connect to " + options.url + ": " + ec.message());
+    return exchange(stream, *url, options.token, target);
+  }
+  ssl::context ctx(ssl::context::tls_client);
+  if (options.ca_cert.empty()) {
+    ctx.set_default_verify_paths(ec);
+  } else {
+    ctx.load_verify_file(options.ca_cert, ec);
+    if (ec) return Error::invalid("--ca-cert " + options.ca_cert + ": " + ec.message());
+  }
+  ctx.set_verify_mode(ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+  SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str());
+  // Host name (or IP address) checked against the certificate.
+  X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
+  boost::system::error_code addr_ec;
+  boost::asio::ip::make_address(url->host, addr_ec);
+  if (addr_ec) {
+    X509_VERIFY_PARAM_set1_host(param, url->host.c_str(), 0);
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(param, url->host.c_str());
+  }
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(15));
+  beast::get_lowest_layer(stream).connect(endpoints, ec);
+  if (ec) return Error::unavailable("cannot connect to " + options.url + ": " + ec.message());
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return Error::unavailable("TLS with " + options.url + " failed: " + ec.message());
+  return exchange(stream, *url, options.token, target);
+}
+
+}  // namespace cc::app
