@@ -56,6 +56,21 @@ ConfigField uint_field(std::string path, std::string type, std::string descripti
 }
 
 template <class Get>
+ConfigField bool_field(std::string path, std::string description, Get get) {
+  return ConfigField{std::move(path), "bool", std::move(description),
+                     [get](Config& c, const std::string& v) {
+                       if (v == "true") {
+                         get(c) = true;
+                       } else if (v == "false") {
+                         get(c) = false;
+                       } else {
+                         throw std::invalid_argument("expected true or false, got '" + v + "'");
+                       }
+                     },
+                     {}, [get](const Config& c) { return std::string(get(const_cast<Config&>(c)) ? "true" : "false"); }};
+}
+
+template <class Get>
 ConfigField list_field(std::string path, std::string description, Get get) {
   auto split = [](const std::string& v) {
     std::vector<std::string> out;
@@ -115,6 +130,22 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("tls.file.reload_interval_seconds", "uint",
                          "How often the certificate files are checked for changes (0: only on SIGHUP)",
                          [](Config& c) -> std::uint32_t& { return c.tls.reload_interval_seconds; }));
+  f.push_back(bool_field("http.key_manager_api.enabled",
+                         "Serve the Key Manager API (GET/POST/DELETE /eth/v1/keystores; scopes list_keys, "
+                         "import_keystores, delete_keys)",
+                         [](Config& c) -> bool& { return c.http.key_manager_api.enabled; }));
+  f.push_back(uint_field("http.key_manager_api.max_items_per_request", "uint",
+                         "Most keystores (POST) or pubkeys (DELETE) in one Key Manager request; more gets 400",
+                         [](Config& c) -> std::uint32_t& { return c.http.key_manager_api.max_items_per_request; }));
+  f.push_back(uint_field("http.key_manager_api.max_concurrent_reads", "uint",
+                         "Key Manager GET requests served at once; more gets 503",
+                         [](Config& c) -> std::uint32_t& { return c.http.key_manager_api.max_concurrent_reads; }));
+  f.push_back(uint_field("http.key_manager_api.max_concurrent_writes", "uint",
+                         "Key Manager POST/DELETE requests served at once; more gets 503",
+                         [](Config& c) -> std::uint32_t& { return c.http.key_manager_api.max_concurrent_writes; }));
+  f.push_back(uint_field("http.key_manager_api.request_timeout_seconds", "uint",
+                         "Key Manager import: keystores not decrypted within this time answer error",
+                         [](Config& c) -> std::uint32_t& { return c.http.key_manager_api.request_timeout_seconds; }));
   f.push_back(string_field("metrics.listen_address", "Address of the Prometheus metrics listener (accepted; /metrics is not served by this version yet)",
                            [](Config& c) -> std::string& { return c.metrics.listen_address; }));
   f.push_back(uint_field("metrics.listen_port", "port", "Port of the Prometheus metrics listener (accepted; not served yet)",

@@ -71,6 +71,19 @@ struct AuthConfig {
   bool has_unauthenticated_policy = false;
 };
 
+// ethereum/keymanager-APIs /eth/v1/keystores (http.key_manager_api).
+struct KeyManagerApiConfig {
+  bool enabled = false;
+  std::uint32_t max_items_per_request = 100;   // keystores or pubkeys in one request; more gets 400
+  std::uint32_t max_concurrent_reads = 50;     // GET requests at once; more gets 503
+  std::uint32_t max_concurrent_writes = 10;    // POST/DELETE requests at once; more gets 503
+  std::uint32_t request_timeout_seconds = 30;  // keystores not decrypted by then answer error
+};
+
+struct HttpConfig {
+  KeyManagerApiConfig key_manager_api;
+};
+
 struct LoggingConfig {
   std::string level = "info";
   std::string format = "text";
@@ -80,6 +93,7 @@ struct Config {
   std::string network = "mainnet";
   ServerConfig server;
   TlsConfig tls;
+  HttpConfig http;
   MetricsConfig metrics;
   FilesystemKeysConfig filesystem_keys;
   AntiSlashingConfig anti_slashing;
@@ -90,7 +104,7 @@ struct Config {
 // One settable key.
 struct ConfigField {
   std::string path;         // "server.listen_port"
-  std::string type;         // "string", "port", "uint", "list", or "a|b|c" for enumerations
+  std::string type;         // "string", "port", "uint", "bool", "list", or "a|b|c" for enumerations
   std::string description;  // one line for --help and the docs
   std::function<void(Config&, const std::string&)> set;        // throws std::invalid_argument with the reason
   std::function<void(Config&, const std::vector<std::string>&)> set_list;  // lists only

@@ -39,6 +39,24 @@ TEST(Config, YamlAndJsonFiles) {
   EXPECT_EQ(j.network, "sepolia");
 }
 
+TEST(Config, KeyManagerApi) {
+  Config c;
+  EXPECT_FALSE(c.http.key_manager_api.enabled);
+  EXPECT_EQ(c.http.key_manager_api.max_items_per_request, 100u);
+  EXPECT_EQ(c.http.key_manager_api.max_concurrent_reads, 50u);
+  EXPECT_EQ(c.http.key_manager_api.max_concurrent_writes, 10u);
+  EXPECT_EQ(c.http.key_manager_api.request_timeout_seconds, 30u);
+  apply_config_text(c, "http:\n  key_manager_api: {enabled: true, max_items_per_request: 7}\n", "k.yaml");
+  EXPECT_TRUE(c.http.key_manager_api.enabled);
+  EXPECT_EQ(c.http.key_manager_api.max_items_per_request, 7u);
+  apply_config_value(c, "http.key_manager_api.enabled", "false", "flag");
+  EXPECT_FALSE(c.http.key_manager_api.enabled);
+  auto msg = error_of([&] { apply_config_value(c, "http.key_manager_api.enabled", "yes", "flag"); });
+  EXPECT_NE(msg.find("http.key_manager_api.enabled"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("true or false"), std::string::npos) << msg;
+  EXPECT_EQ(find_config_field("http.key_manager_api.enabled")->env(), "CONTAINMENT_HTTP__KEY_MANAGER_API__ENABLED");
+}
+
 TEST(Config, UnknownKeysAreNamedWithSuggestion) {
   Config c;
   auto msg = error_of([&] { apply_config_text(c, "anti_slashing: {pth: x}\n", "my.yaml"); });
