@@ -176,6 +176,13 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     boost::asio::post(probes_, [this, respond = std::move(respond)] { respond(status()); });
     return;
   }
+  if (path == "/api/v1/eth2/highWatermark") {
+    if (method != http::verb::get) return respond(error_response(405, "use GET"));
+    // Read-only signer facts beside the key list: the same scope (no scope of its own is documented).
+    if (auto rejection = authorize(request, {auth::Scope::public_keys, "", ""})) return respond(std::move(*rejection));
+    boost::asio::post(probes_, [this, respond = std::move(respond)] { respond(high_watermark()); });
+    return;
+  }
   if (path == "/api/v1/eth2/publicKeys") {
     if (method != http::verb::get) return respond(error_response(405, "use GET"));
     if (auto rejection = authorize(request, {auth::Scope::public_keys, "", ""})) return respond(std::move(*rejection));
@@ -216,6 +223,21 @@ HttpResponse Router::public_keys(const HttpRequest&) {
   boost::json::array keys;
   for (const auto& k : keys_.public_keys()) keys.emplace_back(to_hex(k));
   return json_response(200, boost::json::serialize(keys));
+}
+
+HttpResponse Router::high_watermark() {
+  auto mark = store_.high_watermark();
+  if (!mark) {
+    auto res = error_response(503, "anti-slashing database unavailable: " + mark.error().message);
+    res.set(http::field::retry_after, "1");
+    return res;
+  }
+  if (!*mark) return json_response(200, "{}");
+  // Decimal strings, as every uint64 of the Ethereum APIs.
+  boost::json::object o;
+  o["epoch"] = std::to_string((*mark)->epoch);
+  o["slot"] = std::to_string((*mark)->slot);
+  return json_response(200, boost::json::serialize(o));
 }
 
 HttpResponse Router::healthcheck(const HttpRequest&) {

@@ -7,6 +7,9 @@
 //                                     TLS, seal state (scope chamber_status)
 //   GET  /healthcheck                 readiness: 200 only when every key source is loaded and the
 //                                     anti-slashing database is writable, else 503; JSON either way
+//   GET  /api/v1/eth2/highWatermark   {"epoch","slot"} of the global high watermark, {} when none
+//                                     (Web3Signer's contract); 503 when the database cannot be read
+//                                     (scope public_keys)
 // Every error body is JSON {"code", "message"[, "reason"]}. With auth policies configured, every
 // route but the two probes needs a token whose policy allows it: 401 without or with an unknown
 // token, 403 when the policy forbids the scope, key or operation. Thread-safe.
@@ -61,6 +64,7 @@ class Router {
   HttpResponse healthcheck(const HttpRequest& request);
   HttpResponse status();
   HttpResponse public_keys(const HttpRequest& request);
+  HttpResponse high_watermark();
 
   SigningService& signing_;
   keys::KeyRegistry& keys_;
@@ -69,7 +73,8 @@ class Router {
   const SignerFacts facts_;
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
-  // /healthcheck writes to the database (a real fsync): it runs here, never on an I/O thread.
+  // /healthcheck writes to the database (a real fsync) and /highWatermark reads it: they run
+  // here, never on an I/O thread.
   boost::asio::thread_pool probes_{1};
 };
 

@@ -7,6 +7,7 @@
 #include "app/operator_command.hpp"
 #include "app/server_command.hpp"
 #include "app/slashing_command.hpp"
+#include "app/watermark_command.hpp"
 #include "core/log.hpp"
 
 namespace {
@@ -46,6 +47,7 @@ ENDPOINTS (port server.listen_port)
   GET  /api/v1/eth2/publicKeys      loaded public keys
   GET  /upcheck                     liveness ("OK")
   GET  /healthcheck                 readiness (JSON; 503 until keys are loaded and the database is writable)
+  GET  /api/v1/eth2/highWatermark   the high watermark {"epoch","slot"}, {} when none (see `slashing watermark`)
 
 EXAMPLE
   containment-chamber keys generate --count 4 --out ./keys --password-file ./pw.txt
@@ -87,11 +89,12 @@ int main(int argc, char** argv) {
 
   // slashing
   auto* slashing = app.add_subcommand(
-      "slashing", "EIP-3076 slashing-protection interchange for the configured anti-slashing database");
+      "slashing", "The configured anti-slashing database: EIP-3076 interchange, watermarks, pruning");
   slashing->require_subcommand(1);
   slashing->footer(
-      "\nRun these while the signer is stopped: a running signer holds the database, and the commands refuse.\n"
-      "They take the same --config, environment and flags as `server` to find the database.");
+      "\nWith SQLite, run these while the signer is stopped: a running signer holds the database, and the\n"
+      "commands refuse. With PostgreSQL, watermark and prune work while replicas run. All take the same\n"
+      "--config, environment and flags as `server` to find the database.");
   auto* import_cmd = slashing->add_subcommand(
       "import", "Import an EIP-3076 interchange file (all or nothing; refused if its genesis_validators_root\n"
                 "is not the configured network's). Imported history raises each key's low watermarks.");
@@ -104,6 +107,7 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--to", export_to, "File to write (written atomically)")->required();
   export_cmd->add_option("--pubkeys", export_pubkeys, "Only these public keys (0x hex; default: all)")->delimiter(',');
   cc::app::ConfigOptions export_config(*export_cmd);
+  cc::app::WatermarkCommands watermark_commands(*slashing);
 
   // operator
   auto* op = app.add_subcommand("operator", "Talk to a running signer over its API");
@@ -148,6 +152,7 @@ int main(int argc, char** argv) {
     if (!load(export_config, config)) return 2;
     return cc::app::run_slashing_export(config, export_to, export_pubkeys);
   }
+  if (auto code = watermark_commands.run_parsed()) return *code;
   if (*generate) {
     cc::setup_logging("info", cc::LogFormat::text);
     return cc::app::run_keys_generate(gen);

@@ -106,6 +106,17 @@ ImportMinimums minimums_of(const InterchangeRecord& record) {
   return m;
 }
 
+void add_watermark_entries(InterchangeRecord& r, const LowWatermarks& low) {
+  if (low.slot && r.signed_blocks.empty()) r.signed_blocks.push_back({*low.slot, std::nullopt});
+  if ((low.source_epoch || low.target_epoch) && r.signed_attestations.empty()) {
+    // (source, target) imports as exactly these watermarks; a source above the target (raised
+    // alone) becomes (source, source): a vote needs target >= source anyway.
+    const std::uint64_t source = low.source_epoch.value_or(0);
+    const std::uint64_t target = std::max(source, low.target_epoch.value_or(source));
+    r.signed_attestations.push_back({source, target, std::nullopt});
+  }
+}
+
 std::vector<InterchangeRecord> merged_by_pubkey(std::vector<InterchangeRecord> records) {
   std::vector<InterchangeRecord> out;
   std::map<BlsPublicKey, std::size_t> index;

@@ -60,6 +60,14 @@ struct ImportMinimums {
 };
 ImportMinimums minimums_of(const InterchangeRecord& record);
 
+// Export of a key whose low watermark lies above every record of a kind (raised by an operator,
+// `slashing watermark raise-low`): the interchange format has no watermark field, so the
+// watermark travels as one entry without a signing root, at the slot, or at (source, target)
+// with source <= target. An importer then refuses everything there and below, as this
+// database does. A kind that still has records at or above its watermark gets no entry. `r`
+// holds the key's exported records (those at or above `low`).
+void add_watermark_entries(InterchangeRecord& r, const LowWatermarks& low);
+
 // One record per pubkey (first-appearance order), concatenating the messages of repeated
 // pubkeys, so watermarks are computed over everything the file says about a key.
 std::vector<InterchangeRecord> merged_by_pubkey(std::vector<InterchangeRecord> records);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "slashing/postgres_schema.hpp"
 #include "slashing/rules.hpp"
 
 namespace cc::slashing {
@@ -14,6 +15,11 @@ namespace {
 constexpr const char* kBindGvr =
     "INSERT INTO cc_meta (key, value) VALUES ('genesis_validators_root', $1) ON CONFLICT (key) DO NOTHING";
 constexpr const char* kReadGvr = "SELECT value FROM cc_meta WHERE key = 'genesis_validators_root'";
+// First, before any other lock: a change of the high watermark waits for this batch, and this
+// batch for a change under way (postgres_schema.hpp, kHighWatermarkLock).
+const std::string kShareHighWatermarkLock =
+    std::string("SELECT pg_advisory_xact_lock_shared(") + kHighWatermarkLock + ")";
+constexpr const char* kReadHighWatermark = "SELECT epoch, slot FROM cc_high_watermark";
 // $1 sorted pubkeys. NOT EXISTS first, so known keys do not consume identity values.
 constexpr const char* kAddKeys =
     "INSERT INTO cc_validators (pubkey) SELECT k FROM unnest($1::bytea[]) AS k "
@@ -90,8 +96,9 @@ class Batch {
   const std::vector<PendingCheck>& checks_;
   std::optional<Root>& gvr_;
   std::vector<bool> valid_;  // per check: within range (the others never reach the database)
-  std::optional<std::size_t> bind_gvr_at_, read_gvr_at_, lock_at_, blocks_at_, votes_at_, surround_at_;
+  std::optional<std::size_t> bind_gvr_at_, read_gvr_at_, high_at_, lock_at_, blocks_at_, votes_at_, surround_at_;
   std::optional<Root> recorded_gvr_;
+  std::optional<HighWatermark> high_;
   std::map<BlsPublicKey, KeyState> keys_;
   StoredFacts facts_;
 };
@@ -135,6 +142,9 @@ Result<std::vector<Result<Decision>>> Batch::run(PgConnection& db, PgDeadline de
 std::vector<PgQuery> Batch::read_queries() {
   std::vector<PgQuery> q;
   q.push_back({"BEGIN ISOLATION LEVEL READ COMMITTED", {}});
+  q.push_back({kShareHighWatermarkLock, {}});
+  high_at_ = q.size();  // after the lock: sees every change committed before it was granted
+  q.push_back({kReadHighWatermark, {}});
   if (!gvr_) {
     // First use binds the database to the first valid request's network (or finds the root
     // another replica bound meanwhile: ON CONFLICT waits for its commit).
@@ -190,6 +200,7 @@ Status Batch::take_facts(std::vector<PgResult>& r) {
     if (g.rows() != 1) return Error::unavailable("the genesis_validators_root was not recorded");
     recorded_gvr_ = g.bytes<32>(0, 0);
   }
+  if (const auto& h = r[*high_at_]; h.rows() > 0) high_ = HighWatermark{h.u64(0, 0), h.u64(0, 1)};
   const auto& locked = r[*lock_at_];
   for (int row = 0; row < locked.rows(); ++row) {
     KeyState k;
@@ -236,6 +247,7 @@ Decision Batch::decide_block(std::size_t i, const BlockProposal& m) {
   KeyState& k = keys_.at(m.pubkey);
   BlockFacts f;
   f.low_slot = k.low_slot;
+  f.high = high_;
   if (auto mine = k.new_blocks.find(m.slot); mine != k.new_blocks.end()) {
     f.same_slot = RecordedRoot(mine->second);
   } else if (auto stored = facts_.block_at_slot.find(i); stored != facts_.block_at_slot.end()) {
@@ -253,6 +265,7 @@ Decision Batch::decide_block(std::size_t i, const BlockProposal& m) {
 Decision Batch::decide_vote(std::size_t i, const AttestationVote& m) {
   KeyState& k = keys_.at(m.pubkey);
   VoteFacts f;
+  f.high = high_;
   f.low_source = k.low_source;
   f.low_target = k.low_target;
   if (auto stored = facts_.votes_at_target.find(i); stored != facts_.votes_at_target.end())

@@ -2,7 +2,8 @@
 // The signing path of the PostgreSQL store: a batch of checks decided and recorded in one
 // transaction, in two network round trips whatever the batch size.
 //
-//   round 1  BEGIN; (bind the genesis_validators_root if none is known); create the rows of keys
+//   round 1  BEGIN; take the high watermark's advisory lock (shared) and read it; (bind the
+//            genesis_validators_root if none is known); create the rows of keys
 //            never seen; lock every key row of the batch, sorted by pubkey (SELECT … FOR UPDATE:
 //            replicas meeting on a key queue here, and the fixed order rules out deadlocks);
 //            then fetch, for every message, the facts rules.hpp needs (record at the same slot,

@@ -61,6 +61,13 @@ PgArray& PgArray::add_null() {
   return *this;
 }
 
+PgQuery pg_local_timeout(PgDeadline deadline) {
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - PgClock::now()).count();
+  return {
+      "SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)",
+      {std::to_string(ms > 1 ? ms : 1)}};
+}
+
 std::string pg_bytea(std::span<const std::uint8_t> bytes) {
   return "\\x" + hex_digits(bytes);
 }

@@ -53,6 +53,11 @@ class PgArray {
   std::string body_;
 };
 
+// For the current transaction only, raises statement_timeout and idle_in_transaction_session_timeout
+// from the session's db_timeout to the time left until `deadline` (imports, exports, pruning: long
+// operator commands, not the signing path).
+PgQuery pg_local_timeout(PgDeadline deadline);
+
 // A bytea parameter ("\\x…").
 std::string pg_bytea(std::span<const std::uint8_t> bytes);
 

@@ -13,9 +13,6 @@ namespace {
 constexpr const char* kBindGvr =
     "INSERT INTO cc_meta (key, value) VALUES ('genesis_validators_root', $1) ON CONFLICT (key) DO NOTHING";
 constexpr const char* kReadGvr = "SELECT value FROM cc_meta WHERE key = 'genesis_validators_root'";
-// For this transaction only: a large file may take longer than db_timeout to read and merge.
-constexpr const char* kLocalTimeout =
-    "SELECT set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true)";
 constexpr const char* kAddKeys =
     "INSERT INTO cc_validators (pubkey) SELECT k FROM unnest($1::bytea[]) AS k "
     "WHERE NOT EXISTS (SELECT 1 FROM cc_validators WHERE pubkey = k) ORDER BY k ON CONFLICT (pubkey) DO NOTHING";
@@ -52,7 +49,8 @@ constexpr const char* kSetWatermarks =
 
 // Keys with no watermark have no record either (e.g. only refused requests): nothing to export.
 constexpr const char* kExportKeys =
-    "SELECT pubkey FROM cc_validators WHERE ($1::bytea[] IS NULL OR pubkey = ANY ($1::bytea[])) "
+    "SELECT pubkey, low_slot, low_source_epoch, low_target_epoch FROM cc_validators "
+    "WHERE ($1::bytea[] IS NULL OR pubkey = ANY ($1::bytea[])) "
     "AND (low_slot IS NOT NULL OR low_source_epoch IS NOT NULL OR low_target_epoch IS NOT NULL) ORDER BY pubkey";
 constexpr const char* kExportBlocks =
     "SELECT v.pubkey, b.slot, b.signing_root FROM cc_validators v JOIN cc_blocks b ON b.validator_id = v.id "
@@ -63,11 +61,6 @@ constexpr const char* kExportVotes =
     "FROM cc_validators v JOIN cc_attestations a ON a.validator_id = v.id "
     "WHERE ($1::bytea[] IS NULL OR v.pubkey = ANY ($1::bytea[])) AND a.target_epoch >= coalesce(v.low_target_epoch, 0) "
     "ORDER BY v.pubkey, a.target_epoch, a.source_epoch";
-
-std::string milliseconds_left(PgDeadline deadline) {
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - PgClock::now()).count();
-  return std::to_string(ms > 1 ? ms : 1);
-}
 
 Error other_network(const Root& file_gvr, const Root& recorded) {
   return Error::invalid("interchange genesis_validators_root " + to_hex(file_gvr) + " does not match " +
@@ -176,7 +169,7 @@ Status import_postgres_interchange(PgConnection& db, const std::vector<Interchan
   auto read = db.run(
       {
           {"BEGIN ISOLATION LEVEL READ COMMITTED", {}},
-          {kLocalTimeout, {milliseconds_left(deadline)}},
+          pg_local_timeout(deadline),  // a large file may take longer than db_timeout
           {kBindGvr, {pg_bytea(file_gvr)}},
           {kReadGvr, {}},
           {kAddKeys, {keys.str()}},
@@ -243,7 +236,7 @@ Result<Interchange> export_postgres_interchange(PgConnection& db, const std::vec
   auto read = db.run(
       {
           {"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}},  // one snapshot for all of it
-          {kLocalTimeout, {milliseconds_left(deadline)}},
+          pg_local_timeout(deadline),
           {kReadGvr, {}},
           {kExportKeys, {filter}},
           {kExportBlocks, {filter}},
@@ -262,10 +255,12 @@ Result<Interchange> export_postgres_interchange(PgConnection& db, const std::vec
   try {
     out.genesis_validators_root = r[2].bytes<32>(0, 0);
     std::map<BlsPublicKey, InterchangeRecord> found;
+    std::map<BlsPublicKey, LowWatermarks> low;
     std::vector<BlsPublicKey> order;
     for (int row = 0; row < r[3].rows(); ++row) {
       const auto pubkey = r[3].bytes<48>(row, 0);
       found[pubkey].pubkey = pubkey;
+      low[pubkey] = {r[3].optional_u64(row, 1), r[3].optional_u64(row, 2), r[3].optional_u64(row, 3)};
       order.push_back(pubkey);
     }
     for (int row = 0; row < r[4].rows(); ++row) {
@@ -278,6 +273,7 @@ Result<Interchange> export_postgres_interchange(PgConnection& db, const std::vec
         it->second.signed_attestations.push_back({r[5].u64(row, 1), r[5].u64(row, 2), r[5].root(row, 3)});
       }
     }
+    for (auto& [pubkey, record] : found) add_watermark_entries(record, low.at(pubkey));
     if (!only.empty()) order = only;  // the caller's order
     for (const auto& pubkey : order) {
       if (auto it = found.find(pubkey); it != found.end()) out.data.push_back(it->second);

@@ -44,6 +44,14 @@ const std::vector<Migration>& migrations() {
            " PRIMARY KEY (validator_id, target_epoch, source_epoch))",
            "CREATE INDEX cc_attestations_by_source ON cc_attestations (validator_id, source_epoch, target_epoch)",
        }},
+      {2,
+       "global high watermark",
+       {
+           "CREATE TABLE cc_high_watermark ("
+           " id boolean PRIMARY KEY DEFAULT true CHECK (id),"
+           " epoch bigint NOT NULL CHECK (epoch >= 0),"
+           " slot bigint NOT NULL CHECK (slot >= 0))",
+       }},
   };
   return list;
 }

@@ -12,6 +12,9 @@
 //   cc_attestations(validator_id, source_epoch, target_epoch, signing_root)
 //                                        primary key (validator_id, target_epoch, source_epoch) and an
 //                                        index on (validator_id, source_epoch, target_epoch)
+//   cc_high_watermark(id, epoch, slot)   the global high watermark: no row, or one (id = true)
+//
+// Versions: 1 everything above but cc_high_watermark; 2 adds cc_high_watermark.
 //
 // A NULL signing_root is the EIP-3076 null marker. Slots and epochs are BIGINT (rules.hpp bounds
 // them to 2^63-1), so the indexes order them numerically.
@@ -20,7 +23,13 @@
 namespace cc::slashing {
 
 // The newest schema this program knows. A database at a higher version is refused.
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
+
+// Transaction-level advisory lock ("cc-hwmrk" in ASCII) guarding the high watermark: every
+// signing batch holds it shared from its first statement to its commit, and a change of the
+// high watermark takes it exclusively. So a change waits for the batches in flight (which read
+// the old value), and every batch that starts afterwards reads the new one.
+inline constexpr const char* kHighWatermarkLock = "7161617759152730731";
 
 // Creates or upgrades the schema in one transaction, serialised between processes by a
 // transaction-level advisory lock (several replicas may start at once). Returns the version

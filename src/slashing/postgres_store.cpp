@@ -12,6 +12,7 @@
 #include "slashing/postgres_connection.hpp"
 #include "slashing/postgres_interchange.hpp"
 #include "slashing/postgres_schema.hpp"
+#include "slashing/postgres_watermarks.hpp"
 
 namespace cc::slashing {
 
@@ -19,6 +20,8 @@ namespace {
 
 // Imports and exports may move a lot of data; they run while the signer is stopped anyway.
 constexpr auto kInterchangeTimeout = std::chrono::minutes(5);
+// Pruning one key's history may delete many rows (its first run on an old database).
+constexpr auto kPruneKeyTimeout = std::chrono::minutes(5);
 // Migrations wait for each other (advisory lock); later ones may rebuild indexes.
 constexpr auto kMigrationTimeout = std::chrono::seconds(60);
 
@@ -74,6 +77,13 @@ class PostgresStore final : public SlashingStore {
   StoreStats stats() const override;
   Status import_interchange(std::string_view json) override;
   Result<std::string> export_interchange(const std::vector<BlsPublicKey>& only) override;
+  Result<std::optional<HighWatermark>> high_watermark() override;
+  Status set_high_watermark(std::optional<HighWatermark> mark) override;
+  Result<LowWatermarks> low_watermarks(const BlsPublicKey& pubkey) override;
+  Status raise_low_watermark(const BlsPublicKey& pubkey, std::optional<std::uint64_t> slot,
+                             std::optional<std::uint64_t> source_epoch,
+                             std::optional<std::uint64_t> target_epoch) override;
+  Result<PruneReport> prune(std::uint64_t keep_epochs) override;
 
  private:
   Result<std::vector<Result<Decision>>> run_batch(Lane& lane, const std::vector<PendingCheck>& batch);
@@ -93,7 +103,7 @@ class PostgresStore final : public SlashingStore {
 
   const PostgresOptions options_;
   const std::string name_;  // "postgresql host:port/dbname"
-  std::mutex admin_mu_;     // the connection for import and export
+  std::mutex admin_mu_;     // the connection for import, export, watermarks and pruning
   std::unique_ptr<PgConnection> admin_;
   std::mutex probe_mu_;  // health()'s own, so a long import never delays a health check
   std::unique_ptr<PgConnection> probe_;
@@ -235,6 +245,58 @@ Result<std::string> PostgresStore::export_interchange(const std::vector<BlsPubli
     return out.error().kind == Error::Kind::unavailable ? Error::unavailable("export failed: " + out.error().message)
                                                         : out.error();
   return to_json(*out);
+}
+
+// ---- watermarks and pruning ---------------------------------------------------------------
+
+Result<std::optional<HighWatermark>> PostgresStore::high_watermark() {
+  std::lock_guard lock(admin_mu_);
+  const PgDeadline deadline = PgClock::now() + options_.db_timeout;
+  return on_connection(admin_, deadline, [&](PgConnection& db) { return read_postgres_high_watermark(db, deadline); });
+}
+
+Status PostgresStore::set_high_watermark(std::optional<HighWatermark> mark) {
+  if (mark) {
+    if (auto range = check_range(*mark); !range) return range;
+  }
+  std::lock_guard lock(admin_mu_);
+  const PgDeadline deadline = PgClock::now() + options_.db_timeout;
+  auto st = on_connection(admin_, deadline,
+                          [&](PgConnection& db) { return write_postgres_high_watermark(db, mark, deadline); });
+  if (!st) return Error{st.error().kind, "high watermark not changed: " + st.error().message};
+  return {};
+}
+
+Result<LowWatermarks> PostgresStore::low_watermarks(const BlsPublicKey& pubkey) {
+  std::lock_guard lock(admin_mu_);
+  const PgDeadline deadline = PgClock::now() + options_.db_timeout;
+  return on_connection(admin_, deadline,
+                       [&](PgConnection& db) { return read_postgres_low_watermarks(db, pubkey, deadline); });
+}
+
+Status PostgresStore::raise_low_watermark(const BlsPublicKey& pubkey, std::optional<std::uint64_t> slot,
+                                          std::optional<std::uint64_t> source_epoch,
+                                          std::optional<std::uint64_t> target_epoch) {
+  std::lock_guard lock(admin_mu_);
+  const PgDeadline deadline = PgClock::now() + options_.db_timeout;
+  // Safe to run twice (on_connection retries once): raising to the same values changes nothing.
+  return on_connection(admin_, deadline, [&](PgConnection& db) {
+    return raise_postgres_low_watermarks(db, pubkey, LowWatermarks{slot, source_epoch, target_epoch}, deadline);
+  });
+}
+
+Result<PruneReport> PostgresStore::prune(std::uint64_t keep_epochs) {
+  std::lock_guard lock(admin_mu_);
+  PruneReport report;  // accumulates over a retry: keys pruned before a failure stay pruned
+  const PgDeadline deadline = PgClock::now() + kPruneKeyTimeout;
+  auto st = on_connection(admin_, deadline, [&](PgConnection& db) {
+    return prune_postgres_history(db, keep_epochs, kPruneKeyTimeout, report);
+  });
+  if (!st) {
+    return Error{st.error().kind, "pruning stopped after " + std::to_string(report.keys_pruned) +
+                                      " keys (each pruned key is complete; run it again): " + st.error().message};
+  }
+  return report;
 }
 
 // ---- opening ------------------------------------------------------------------------------

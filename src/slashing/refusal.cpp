@@ -24,6 +24,10 @@ std::string_view refusal_name(Refusal r) {
       return "surrounding_vote";
     case Refusal::surrounded_vote:
       return "surrounded_vote";
+    case Refusal::block_slot_at_or_above_high_watermark:
+      return "block_slot_at_or_above_high_watermark";
+    case Refusal::attestation_epoch_at_or_above_high_watermark:
+      return "attestation_epoch_at_or_above_high_watermark";
   }
   return "unknown";
 }
@@ -40,6 +44,11 @@ std::string already_signed(const RefusalDetails& d) {
   return d.prior_root_unknown ? " already signed (imported without a signing root, so any other message conflicts)"
                               : " already signed with a different signing root";
 }
+
+// The high watermark is an operator's decision for every key: say how to lift it.
+constexpr const char* kHowToClearHigh =
+    " set for all keys; an operator lifts it with `containment-chamber slashing watermark clear-high` "
+    "(or moves it with `set-high`) once signing there is safe";
 
 }  // namespace
 
@@ -71,6 +80,12 @@ std::string refusal_message(Refusal r, const RefusalDetails& d) {
     case Refusal::surrounded_vote:
       return "attestation " + vote(d.source_epoch, d.target_epoch) + " would be surrounded by the signed attestation " +
              vote(d.prior_source_epoch, d.prior_target_epoch);
+    case Refusal::block_slot_at_or_above_high_watermark:
+      return "block slot " + n(d.slot) + " is at or above the high watermark slot " + n(d.high_watermark) +
+             kHowToClearHigh;
+    case Refusal::attestation_epoch_at_or_above_high_watermark:
+      return "attestation " + vote(d.source_epoch, d.target_epoch) + " is at or above the high watermark epoch " +
+             n(d.high_watermark) + kHowToClearHigh;
   }
   return "refused";
 }

@@ -12,15 +12,17 @@ namespace cc::slashing {
 
 enum class Refusal {
   none,
-  genesis_validators_root_mismatch,      // the request is for another network than the database
-  block_slot_at_or_below_low_watermark,  // EIP-3076 condition 2
-  double_block_proposal,                 // same slot, different (or unknown) signing root
-  source_exceeds_target,                 // an attestation with source > target is never valid
-  source_below_low_watermark,            // EIP-3076 condition 4
-  target_at_or_below_low_watermark,      // EIP-3076 condition 5
-  double_vote,                           // same target, different (or unknown) signing root
-  surrounding_vote,                      // the new vote surrounds a signed one
-  surrounded_vote,                       // a signed vote surrounds the new one
+  genesis_validators_root_mismatch,              // the request is for another network than the database
+  block_slot_at_or_below_low_watermark,          // EIP-3076 condition 2
+  double_block_proposal,                         // same slot, different (or unknown) signing root
+  source_exceeds_target,                         // an attestation with source > target is never valid
+  source_below_low_watermark,                    // EIP-3076 condition 4
+  target_at_or_below_low_watermark,              // EIP-3076 condition 5
+  double_vote,                                   // same target, different (or unknown) signing root
+  surrounding_vote,                              // the new vote surrounds a signed one
+  surrounded_vote,                               // a signed vote surrounds the new one
+  block_slot_at_or_above_high_watermark,         // the operator's high watermark (REFERENCE.md B.1 rule 2)
+  attestation_epoch_at_or_above_high_watermark,  // source or target at or above it
 };
 
 // "double_vote", "surrounding_vote", ...; "none" for Refusal::none.
@@ -31,7 +33,8 @@ struct RefusalDetails {
   std::uint64_t slot = 0;          // block: the requested slot
   std::uint64_t source_epoch = 0;  // attestation: the requested vote
   std::uint64_t target_epoch = 0;
-  std::uint64_t low_watermark = 0;       // watermark refusals: the bound that was crossed
+  std::uint64_t low_watermark = 0;       // low watermark refusals: the bound that was crossed
+  std::uint64_t high_watermark = 0;      // high watermark refusals: the slot or epoch reached
   std::uint64_t prior_source_epoch = 0;  // surround refusals: the signed vote in conflict
   std::uint64_t prior_target_epoch = 0;
   bool prior_root_unknown = false;  // double block/vote: the record was imported without a root

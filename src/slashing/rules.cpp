@@ -17,6 +17,16 @@ Status check_range(const SignedMessage& m) {
   return {};
 }
 
+Status check_range(const HighWatermark& mark) {
+  auto too_big = [](const char* field, std::uint64_t v) {
+    return Error::invalid(std::string("high watermark ") + field + " " + std::to_string(v) +
+                          " exceeds the supported maximum " + std::to_string(kMaxSlotOrEpoch));
+  };
+  if (mark.epoch > kMaxSlotOrEpoch) return too_big("epoch", mark.epoch);
+  if (mark.slot > kMaxSlotOrEpoch) return too_big("slot", mark.slot);
+  return {};
+}
+
 namespace {
 
 bool same_root(const RecordedRoot& recorded, const Root& requested) {
@@ -30,6 +40,11 @@ Verdict refuse(Refusal r, const RefusalDetails& d) { return {Decision::refuse(r,
 Verdict judge_block(const BlockProposal& m, const BlockFacts& f) {
   RefusalDetails d;
   d.slot = m.slot;
+  // Web3Signer rule 2: the operator's high watermark stops everything at or above it, repeats included.
+  if (f.high && m.slot >= f.high->slot) {
+    d.high_watermark = f.high->slot;
+    return refuse(Refusal::block_slot_at_or_above_high_watermark, d);
+  }
   // EIP-3076 condition 2, strict part: nothing below the watermark, not even a repeat.
   if (f.low_slot && m.slot < *f.low_slot) {
     d.low_watermark = *f.low_slot;
@@ -55,6 +70,11 @@ Verdict judge_attestation(const AttestationVote& m, const VoteFacts& f) {
   d.source_epoch = m.source_epoch;
   d.target_epoch = m.target_epoch;
   if (m.source_epoch > m.target_epoch) return refuse(Refusal::source_exceeds_target, d);
+  // Web3Signer rule 2 (target >= source here, so the target decides).
+  if (f.high && (m.source_epoch >= f.high->epoch || m.target_epoch >= f.high->epoch)) {
+    d.high_watermark = f.high->epoch;
+    return refuse(Refusal::attestation_epoch_at_or_above_high_watermark, d);
+  }
   // EIP-3076 condition 4.
   if (f.low_source && m.source_epoch < *f.low_source) {
     d.low_watermark = *f.low_source;
@@ -112,6 +132,74 @@ std::optional<std::uint64_t> low_watermark_after_import(std::optional<std::uint6
 RecordedRoot merged_root(const RecordedRoot& recorded, const RecordedRoot& imported) {
   if (recorded && imported && *recorded == *imported) return recorded;
   return std::nullopt;
+}
+
+// ---- operator watermarks and pruning -------------------------------------------------------
+
+Result<LowWatermarks> raised_low_watermarks(const LowWatermarks& current, const LowWatermarks& requested) {
+  if (!requested.slot && !requested.source_epoch && !requested.target_epoch) {
+    return Error::invalid("no low watermark given: name a slot, a source epoch or a target epoch to raise");
+  }
+  LowWatermarks out = current;
+  auto raise = [](const char* what, const std::optional<std::uint64_t>& now, const std::optional<std::uint64_t>& to,
+                  std::optional<std::uint64_t>& into) -> Status {
+    if (!to) return {};
+    if (*to > kMaxSlotOrEpoch) {
+      return Error::invalid(std::string("low watermark ") + what + " " + std::to_string(*to) +
+                            " exceeds the supported maximum " + std::to_string(kMaxSlotOrEpoch));
+    }
+    if (now && *to < *now) {
+      return Error::invalid(std::string("low watermark ") + what + " " + std::to_string(*to) +
+                            " is below the current one, " + std::to_string(*now) +
+                            ": a low watermark is never lowered (nothing was changed)");
+    }
+    into = to;
+    return {};
+  };
+  if (auto st = raise("slot", current.slot, requested.slot, out.slot); !st) return st.error();
+  if (auto st = raise("source epoch", current.source_epoch, requested.source_epoch, out.source_epoch); !st) {
+    return st.error();
+  }
+  if (auto st = raise("target epoch", current.target_epoch, requested.target_epoch, out.target_epoch); !st) {
+    return st.error();
+  }
+  return out;
+}
+
+namespace {
+
+// newest - span, or nullopt when that deletes nothing (no record, or history shorter than span).
+std::optional<std::uint64_t> cutoff(std::optional<std::uint64_t> newest, std::uint64_t span) {
+  if (!newest || *newest <= span) return std::nullopt;
+  return *newest - span;
+}
+
+std::optional<std::uint64_t> max_of(std::optional<std::uint64_t> a, std::optional<std::uint64_t> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return *a > *b ? a : b;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> block_prune_cutoff(std::optional<std::uint64_t> newest_slot, std::uint64_t keep_epochs) {
+  if (keep_epochs > kMaxSlotOrEpoch / kSlotsPerEpoch) return std::nullopt;  // longer than any chain
+  return cutoff(newest_slot, keep_epochs * kSlotsPerEpoch);
+}
+
+std::optional<std::uint64_t> attestation_prune_cutoff(std::optional<std::uint64_t> newest_target,
+                                                      std::uint64_t keep_epochs) {
+  return cutoff(newest_target, keep_epochs);
+}
+
+LowWatermarks low_watermarks_after_prune(const LowWatermarks& current, const PruneFacts& f) {
+  LowWatermarks out = current;
+  if (f.blocks_deleted) out.slot = max_of(current.slot, f.oldest_kept_slot);
+  if (f.votes_deleted) {
+    out.source_epoch = max_of(max_of(current.source_epoch, f.oldest_kept_source), f.newest_deleted_source);
+    out.target_epoch = max_of(current.target_epoch, f.oldest_kept_target);
+  }
+  return out;
 }
 
 }  // namespace cc::slashing

@@ -13,7 +13,9 @@
 //   4. no attestation with source < the low watermark source;
 //   5. no attestation with target <= the low watermark target unless it is an identical re-sign.
 // Low watermarks are explicit per key: set by the first signed message, set or raised by imports
-// (low_watermark_after_import), never lowered. Below the watermark nothing is signed, not even a repeat.
+// (low_watermark_after_import), by an operator (raised_low_watermarks) and by pruning
+// (low_watermarks_after_prune), never lowered. Below the watermark nothing is signed, not even a repeat.
+// One optional high watermark bounds every key from above (HighWatermark), checked before all else.
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -35,6 +37,27 @@ Status check_range(const SignedMessage& m);
 // without a signing root (EIP-3076 advice): it conflicts with every other message at that slot/target.
 using RecordedRoot = std::optional<Root>;
 
+// The global high watermark (Web3Signer semantics, REFERENCE.md B.1 rule 2): no key signs a block
+// at slot >= `slot`, nor an attestation whose source or target is >= `epoch`, not even a repeat.
+// Set by an operator, e.g. before handing validators over to another signer, so that this one can
+// never race the new one past that point. Both are at most kMaxSlotOrEpoch.
+struct HighWatermark {
+  std::uint64_t epoch = 0;
+  std::uint64_t slot = 0;
+  bool operator==(const HighWatermark&) const = default;
+};
+
+// invalid_argument naming the field when a high watermark exceeds kMaxSlotOrEpoch.
+Status check_range(const HighWatermark& mark);
+
+// A key's explicit low watermarks; nullopt where nothing set one yet.
+struct LowWatermarks {
+  std::optional<std::uint64_t> slot;
+  std::optional<std::uint64_t> source_epoch;
+  std::optional<std::uint64_t> target_epoch;
+  bool operator==(const LowWatermarks&) const = default;
+};
+
 struct PriorVote {
   std::uint64_t source_epoch = 0;
   std::uint64_t target_epoch = 0;
@@ -45,6 +68,7 @@ struct PriorVote {
 struct BlockFacts {
   std::optional<std::uint64_t> low_slot;  // the key's low watermark; nullopt: nothing recorded yet
   std::optional<RecordedRoot> same_slot;  // the record at the requested slot (unique per key and slot)
+  std::optional<HighWatermark> high;      // the global high watermark, read in the same transaction
 };
 
 // Facts about one attestation vote.
@@ -57,6 +81,7 @@ struct VoteFacts {
   std::optional<PriorVote> surrounding;
   // One record with source > s and target < t, if any. Index on (key, source), same reason.
   std::optional<PriorVote> surrounded;
+  std::optional<HighWatermark> high;  // the global high watermark, read in the same transaction
 };
 
 // What the store must do with a message, in the transaction that fetched the facts.
@@ -85,5 +110,44 @@ std::optional<std::uint64_t> low_watermark_after_import(std::optional<std::uint6
 // An imported entry meeting a record at the same slot (or the same source and target): an
 // identical root stays; anything else becomes the null marker, which refuses every new message there.
 RecordedRoot merged_root(const RecordedRoot& recorded, const RecordedRoot& imported);
+
+// ---- operator watermarks and pruning -------------------------------------------------------
+
+// An operator raising a key's low watermarks (`slashing watermark raise-low`): `requested` holds
+// the values to set (nullopt: leave that one). Returns the watermarks to write, or
+// invalid_argument when nothing is requested, a value exceeds kMaxSlotOrEpoch, or a value is
+// below the current one (the message names the current value: a watermark is never lowered).
+// Setting a value equal to the current one is allowed and changes nothing.
+Result<LowWatermarks> raised_low_watermarks(const LowWatermarks& current, const LowWatermarks& requested);
+
+// Pruning keeps, per key, the newest `keep_epochs` epochs of history: attestations with
+// target >= newest target - keep_epochs and blocks with slot >= newest slot - keep_epochs *
+// kSlotsPerEpoch; records below that cutoff are deleted, so the newest record always stays.
+// nullopt: nothing to delete (no record, or the history is not that long).
+inline constexpr std::uint64_t kSlotsPerEpoch = 32;
+std::optional<std::uint64_t> block_prune_cutoff(std::optional<std::uint64_t> newest_slot, std::uint64_t keep_epochs);
+std::optional<std::uint64_t> attestation_prune_cutoff(std::optional<std::uint64_t> newest_target,
+                                                      std::uint64_t keep_epochs);
+
+// What a store reads about one key, in the transaction that prunes it, below and above the cutoffs.
+struct PruneFacts {
+  bool blocks_deleted = false;                         // some block is below the block cutoff
+  std::optional<std::uint64_t> oldest_kept_slot;       // min slot at or above the cutoff
+  bool votes_deleted = false;                          // some attestation is below the target cutoff
+  std::optional<std::uint64_t> oldest_kept_source;     // min source among the attestations kept
+  std::optional<std::uint64_t> oldest_kept_target;     // min target among the attestations kept
+  std::optional<std::uint64_t> newest_deleted_source;  // max source among the attestations deleted
+};
+
+// The key's low watermarks once pruned, written in the same transaction as the deletions, so
+// that pruning never makes a refused request acceptable:
+//  - block slot: raised to the oldest kept block; every deleted slot is then below it;
+//  - attestation target: raised to the oldest kept target; every deleted target is below it, so
+//    no new vote can double-vote or be surrounded by a deleted one;
+//  - attestation source: raised to the oldest kept source and at least to the newest deleted
+//    source, so no new vote can surround a deleted one (in a non-slashable history the latter
+//    is never higher; after an import of slashable data it may be).
+// Never lowered; a kind with nothing deleted keeps its watermarks.
+LowWatermarks low_watermarks_after_prune(const LowWatermarks& current, const PruneFacts& facts);
 
 }  // namespace cc::slashing

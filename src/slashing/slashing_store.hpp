@@ -12,6 +12,7 @@
 // the same contract.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "slashing/refusal.hpp"
+#include "slashing/rules.hpp"
 #include "slashing/signed_message.hpp"
 
 namespace cc::slashing {
@@ -28,6 +30,13 @@ struct StoreStats {
   std::uint64_t requests = 0;  // check_and_record calls answered
   std::uint64_t commits = 0;   // transactions committed for them (group commit: commits <= requests)
   std::uint64_t failed_commits = 0;
+};
+
+// What prune() deleted.
+struct PruneReport {
+  std::uint64_t keys_pruned = 0;  // keys that lost at least one record
+  std::uint64_t blocks_deleted = 0;
+  std::uint64_t attestations_deleted = 0;
 };
 
 class SlashingStore {
@@ -58,9 +67,44 @@ class SlashingStore {
 
   // Interchange v5 document of the keys in `only`, in that order (empty: all keys, ordered by
   // pubkey; unknown keys are left out). For each key, the records
-  // at or above its low watermarks (the ones that still decide anything). not_found when the
+  // at or above its low watermarks (the ones that still decide anything), and where a watermark
+  // lies above all of them, an entry without signing root that carries it (interchange.hpp,
+  // add_watermark_entries). not_found when the
   // database has no genesis_validators_root yet (nothing signed or imported).
   virtual Result<std::string> export_interchange(const std::vector<BlsPublicKey>& only) = 0;
+
+  // ---- watermarks and pruning (operator commands; the rules are in rules.hpp) ----------------
+  // Each runs in its own transaction(s), serialised with signing by the same locks, so every
+  // replica sharing the database applies a change to the very next request it decides.
+  // Errors: unavailable when the database cannot be read or written (nothing changed).
+
+  // The global high watermark, or nullopt when none is set.
+  virtual Result<std::optional<HighWatermark>> high_watermark() = 0;
+
+  // Sets the high watermark, or clears it (nullopt). Once this returns, no request is signed
+  // at or above it: requests being decided meanwhile finish first (PostgreSQL: the change waits
+  // for them). invalid_argument when a value exceeds kMaxSlotOrEpoch. Setting it below a key's
+  // records or low watermarks is allowed: it only ever refuses more.
+  virtual Status set_high_watermark(std::optional<HighWatermark> mark) = 0;
+
+  // The key's low watermarks (all nullopt when the key is unknown).
+  virtual Result<LowWatermarks> low_watermarks(const BlsPublicKey& pubkey) = 0;
+
+  // Raises the given low watermarks of one key (nullopt: leave that one), creating the key if it
+  // is unknown, e.g. for a key that signed elsewhere up to some point. Never lowers anything:
+  // a value below the current one is an invalid_argument Error naming the current value, and
+  // then nothing changes (rules.hpp, raised_low_watermarks).
+  virtual Status raise_low_watermark(const BlsPublicKey& pubkey, std::optional<std::uint64_t> slot,
+                                     std::optional<std::uint64_t> source_epoch,
+                                     std::optional<std::uint64_t> target_epoch) = 0;
+
+  // Deletes old history: per key, attestations with target < (newest target - keep_epochs) and
+  // blocks with slot < (newest slot - keep_epochs * 32); each key's newest record always stays.
+  // In the same transaction as a key's deletions, its low watermarks are first raised to its
+  // oldest kept records (rules.hpp, low_watermarks_after_prune), so a request refused before
+  // pruning is refused after it. SQLite prunes every key in one transaction; PostgreSQL one
+  // key per transaction, so signers sharing the database wait for one key at a time.
+  virtual Result<PruneReport> prune(std::uint64_t keep_epochs) = 0;
 };
 
 }  // namespace cc::slashing

@@ -1,12 +1,14 @@
 #include "slashing/sqlite_schema.hpp"
 
+#include <iterator>
 #include <string>
 
 namespace cc::slashing {
 
 namespace {
 
-constexpr const char* kSchema = R"sql(
+// Version 1, as released: never edited (a fresh file starts from it, then migrates).
+constexpr const char* kSchemaVersion1 = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
   value BLOB NOT NULL
@@ -34,6 +36,25 @@ CREATE UNIQUE INDEX IF NOT EXISTS attestations_by_target ON attestations (valida
 CREATE INDEX IF NOT EXISTS attestations_by_source ON attestations (validator_id, source_epoch, target_epoch);
 )sql";
 
+struct Migration {
+  int version;  // the schema version this migration produces
+  const char* sql;
+};
+
+// Append only: a released migration never changes; a new schema is a new entry.
+constexpr Migration kMigrations[] = {
+    {2, R"sql(
+CREATE TABLE high_watermark (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch INTEGER NOT NULL CHECK (epoch >= 0),
+  slot  INTEGER NOT NULL CHECK (slot >= 0)
+);
+)sql"},
+};
+
+static_assert(kMigrations[std::size(kMigrations) - 1].version == kSqliteSchemaVersion,
+              "kSqliteSchemaVersion must be the last migration's version");
+
 }  // namespace
 
 void prepare_database(SqliteConnection& db) {
@@ -46,21 +67,27 @@ void prepare_database(SqliteConnection& db) {
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
 
+  // Creating and migrating happen in one transaction: a crash leaves the old version intact.
   db.exec("BEGIN IMMEDIATE");
   try {
-    db.exec(kSchema);
-    Statement get(db, "SELECT value FROM meta WHERE key = 'schema_version'");
-    auto row = get.run();
-    if (row.next()) {
-      const auto version = row.int64(0);
-      if (version > kSqliteSchemaVersion) {
-        throw std::runtime_error("schema version " + std::to_string(version) + " is newer than this program's (" +
-                                 std::to_string(kSqliteSchemaVersion) + "); upgrade containment-chamber");
-      }
-    } else {
-      Statement put(db, "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)");
-      put.run().bind_int64(1, kSqliteSchemaVersion).done();
+    db.exec(kSchemaVersion1);  // IF NOT EXISTS: creates a fresh file's tables, touches nothing else
+    std::int64_t version = 1;  // a fresh file, or one from before versions were recorded
+    {
+      Statement get(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+      auto row = get.run();
+      if (row.next()) version = row.int64(0);
     }
+    if (version > kSqliteSchemaVersion) {
+      throw std::runtime_error("schema version " + std::to_string(version) + " is newer than this program's (" +
+                               std::to_string(kSqliteSchemaVersion) + "); upgrade containment-chamber");
+    }
+    for (const auto& m : kMigrations) {
+      if (m.version > version) db.exec(m.sql);
+    }
+    Statement put(db,
+                  "INSERT INTO meta (key, value) VALUES ('schema_version', ?1) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    put.run().bind_int64(1, kSqliteSchemaVersion).done();
   } catch (...) {
     db.rollback_quietly();
     throw;

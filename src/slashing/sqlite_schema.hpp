@@ -6,6 +6,10 @@
 //   validators(id, pubkey, low_slot, low_source_epoch, low_target_epoch)   explicit low watermarks
 //   blocks(validator_id, slot, signing_root)                    one row per key and slot
 //   attestations(validator_id, source_epoch, target_epoch, signing_root)
+//   high_watermark(id = 1, epoch, slot)                        the global high watermark: 0 or 1 row
+//
+// Versions: 1 the tables above but high_watermark; 2 adds high_watermark. Opening a database of
+// an older version migrates it in one transaction; a newer one is refused.
 //
 // A NULL signing_root is the EIP-3076 null marker (imported without a root). Slots and epochs
 // are stored as INTEGER (at most 2^63-1, see rules.hpp). Every rule lookup is an index search:
@@ -16,7 +20,7 @@
 
 namespace cc::slashing {
 
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 // The lookups behind the rule facts (rules.hpp), run for every signing request. Each must be an
 // index SEARCH, never a SCAN (a test asks SQLite's query planner).
@@ -38,6 +42,8 @@ inline constexpr const char* kSurroundingVote =
 inline constexpr const char* kSurroundedVote =
     "SELECT source_epoch, target_epoch FROM attestations INDEXED BY attestations_by_source "
     "WHERE validator_id = ?1 AND source_epoch > ?2 AND target_epoch < ?3 LIMIT 1";
+// Once per batch: the global high watermark (no row: none).
+inline constexpr const char* kHighWatermark = "SELECT epoch, slot FROM high_watermark WHERE id = 1";
 }  // namespace sql
 
 // Exclusive locking, WAL, synchronous=FULL; then creates or checks the schema in one

@@ -16,6 +16,7 @@
 #include "slashing/rules.hpp"
 #include "slashing/sqlite_handle.hpp"
 #include "slashing/sqlite_schema.hpp"
+#include "slashing/sqlite_watermarks.hpp"
 
 namespace cc::slashing {
 
@@ -37,6 +38,7 @@ struct Statements {
         put_probe(db,
                   "INSERT INTO meta (key, value) VALUES ('health_probe', ?1) "
                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+        get_high(db, sql::kHighWatermark),
         find_key(db, sql::kFindKey),
         add_key(db, "INSERT INTO validators (pubkey) VALUES (?1)"),
         set_watermarks(db,
@@ -70,7 +72,7 @@ struct Statements {
         min_source(db, "SELECT min(source_epoch) FROM attestations WHERE validator_id = ?1"),
         min_target(db, "SELECT min(target_epoch) FROM attestations WHERE validator_id = ?1") {}
 
-  Statement get_gvr, put_gvr, put_probe;
+  Statement get_gvr, put_gvr, put_probe, get_high;
   Statement find_key, add_key, set_watermarks, all_keys;
   Statement block_at_slot, insert_block, update_block, blocks_from;
   Statement votes_at_target, surrounding_vote, surrounded_vote, insert_vote, update_vote, vote_exact, votes_from;
@@ -105,12 +107,24 @@ class SqliteStore final : public SlashingStore {
   StoreStats stats() const override { return committer_->stats(); }
   Status import_interchange(std::string_view json) override;
   Result<std::string> export_interchange(const std::vector<BlsPublicKey>& only) override;
+  Result<std::optional<HighWatermark>> high_watermark() override;
+  Status set_high_watermark(std::optional<HighWatermark> mark) override;
+  Result<LowWatermarks> low_watermarks(const BlsPublicKey& pubkey) override;
+  Status raise_low_watermark(const BlsPublicKey& pubkey, std::optional<std::uint64_t> slot,
+                             std::optional<std::uint64_t> source_epoch,
+                             std::optional<std::uint64_t> target_epoch) override;
+  Result<PruneReport> prune(std::uint64_t keep_epochs) override;
 
  private:
   Result<std::vector<Result<Decision>>> run_batch(const std::vector<PendingCheck>& batch);
-  Result<Decision> decide(const PendingCheck& check, std::optional<Root>& gvr);
-  Decision record_block(const BlockProposal& m);
-  Decision record_vote(const AttestationVote& m);
+  Result<Decision> decide(const PendingCheck& check, std::optional<Root>& gvr,
+                          const std::optional<HighWatermark>& high);
+  Decision record_block(const BlockProposal& m, const std::optional<HighWatermark>& high);
+  Decision record_vote(const AttestationVote& m, const std::optional<HighWatermark>& high);
+  // Runs `work` in one write transaction under mu_; SQLite failures roll back and become
+  // unavailable Errors prefixed with the path and `doing`.
+  template <class Work>
+  auto in_transaction(const char* doing, Work&& work) -> decltype(work());
   void import_record(const InterchangeRecord& r);
 
   std::optional<KeyRow> find_key(const BlsPublicKey& pubkey);
@@ -137,9 +151,11 @@ Result<std::vector<Result<Decision>>> SqliteStore::run_batch(const std::vector<P
   try {
     db_.exec("BEGIN IMMEDIATE");
     std::optional<Root> gvr = gvr_;
+    // Read in the batch's transaction: nothing can change it before this batch commits.
+    const std::optional<HighWatermark> high = read_high_watermark(st_->get_high);
     std::vector<Result<Decision>> out;
     out.reserve(batch.size());
-    for (const auto& check : batch) out.push_back(decide(check, gvr));
+    for (const auto& check : batch) out.push_back(decide(check, gvr, high));
     db_.exec("COMMIT");  // one fsync (synchronous=FULL) for the whole batch
     gvr_ = gvr;
     return out;
@@ -149,7 +165,8 @@ Result<std::vector<Result<Decision>>> SqliteStore::run_batch(const std::vector<P
   }
 }
 
-Result<Decision> SqliteStore::decide(const PendingCheck& check, std::optional<Root>& gvr) {
+Result<Decision> SqliteStore::decide(const PendingCheck& check, std::optional<Root>& gvr,
+                                     const std::optional<HighWatermark>& high) {
   if (auto range = check_range(check.message); !range) return range.error();
   if (!gvr) {
     write_gvr(check.genesis_validators_root);  // first use binds the database to this network
@@ -157,13 +174,14 @@ Result<Decision> SqliteStore::decide(const PendingCheck& check, std::optional<Ro
   } else if (auto d = judge_genesis(*gvr, check.genesis_validators_root); !d.allowed()) {
     return d;
   }
-  if (const auto* block = std::get_if<BlockProposal>(&check.message)) return record_block(*block);
-  return record_vote(std::get<AttestationVote>(check.message));
+  if (const auto* block = std::get_if<BlockProposal>(&check.message)) return record_block(*block, high);
+  return record_vote(std::get<AttestationVote>(check.message), high);
 }
 
-Decision SqliteStore::record_block(const BlockProposal& m) {
+Decision SqliteStore::record_block(const BlockProposal& m, const std::optional<HighWatermark>& high) {
   const auto key = find_key(m.pubkey);
   BlockFacts facts;
+  facts.high = high;
   if (key) {
     facts.low_slot = key->low_slot;
     auto row = st_->block_at_slot.run();
@@ -182,9 +200,10 @@ Decision SqliteStore::record_block(const BlockProposal& m) {
   return v.decision;
 }
 
-Decision SqliteStore::record_vote(const AttestationVote& m) {
+Decision SqliteStore::record_vote(const AttestationVote& m, const std::optional<HighWatermark>& high) {
   const auto key = find_key(m.pubkey);
   VoteFacts facts;
+  facts.high = high;
   if (key) {
     facts.low_source = key->low_source;
     facts.low_target = key->low_target;
@@ -396,6 +415,7 @@ Result<std::string> SqliteStore::export_interchange(const std::vector<BlsPublicK
       auto votes = st_->votes_from.run();
       votes.bind_int64(1, k.id).bind(2, k.low_target.value_or(0));
       while (votes.next()) r.signed_attestations.push_back({votes.u64(0), votes.u64(1), votes.root(2)});
+      add_watermark_entries(r, {k.low_slot, k.low_source, k.low_target});
       out.data.push_back(std::move(r));
     }
     db_.exec("COMMIT");
@@ -404,6 +424,59 @@ Result<std::string> SqliteStore::export_interchange(const std::vector<BlsPublicK
     return Error::unavailable(path_ + ": export failed: " + e.what());
   }
   return to_json(out);
+}
+
+// ---- watermarks and pruning ---------------------------------------------------------------
+
+template <class Work>
+auto SqliteStore::in_transaction(const char* doing, Work&& work) -> decltype(work()) {
+  std::lock_guard lock(mu_);
+  try {
+    db_.exec("BEGIN IMMEDIATE");
+    auto result = work();
+    if (!result) {
+      db_.rollback_quietly();
+      return result;
+    }
+    db_.exec("COMMIT");
+    return result;
+  } catch (const std::exception& e) {
+    db_.rollback_quietly();
+    return Error::unavailable(path_ + ": " + doing + " failed (nothing changed): " + e.what());
+  }
+}
+
+Result<std::optional<HighWatermark>> SqliteStore::high_watermark() {
+  return in_transaction("reading the high watermark",
+                        [&]() -> Result<std::optional<HighWatermark>> { return read_high_watermark(st_->get_high); });
+}
+
+Status SqliteStore::set_high_watermark(std::optional<HighWatermark> mark) {
+  if (mark) {
+    if (auto range = check_range(*mark); !range) return range;
+  }
+  // Batches run under mu_ too: the next one to start reads the new value.
+  return in_transaction("setting the high watermark", [&]() -> Status {
+    write_high_watermark(db_, mark);
+    return {};
+  });
+}
+
+Result<LowWatermarks> SqliteStore::low_watermarks(const BlsPublicKey& pubkey) {
+  return in_transaction("reading low watermarks",
+                        [&]() -> Result<LowWatermarks> { return read_low_watermarks(db_, pubkey); });
+}
+
+Status SqliteStore::raise_low_watermark(const BlsPublicKey& pubkey, std::optional<std::uint64_t> slot,
+                                        std::optional<std::uint64_t> source_epoch,
+                                        std::optional<std::uint64_t> target_epoch) {
+  return in_transaction("raising low watermarks", [&]() -> Status {
+    return raise_low_watermarks(db_, pubkey, LowWatermarks{slot, source_epoch, target_epoch});
+  });
+}
+
+Result<PruneReport> SqliteStore::prune(std::uint64_t keep_epochs) {
+  return in_transaction("pruning", [&]() -> Result<PruneReport> { return prune_history(db_, keep_epochs); });
 }
 
 // ---- opening ------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ TEST_F(AuthTest, ProbesStayOpenEverythingElseNeedsAToken) {
   EXPECT_EQ(r.status, 401u);
   EXPECT_NE(r.body.find("authentication required"), std::string::npos) << r.body;
   EXPECT_EQ(anon.get("/api/v1/eth2/publicKeys").status, 401u);
+  EXPECT_EQ(anon.get("/api/v1/eth2/highWatermark").status, 401u);
   EXPECT_EQ(client("Bearer not-a-known-token-12345").post(sign_path(0), randao(1)).status, 401u);
   EXPECT_EQ(client("Token abc").get("/api/v1/eth2/publicKeys").status, 401u);
 }
@@ -97,6 +98,7 @@ TEST_F(AuthTest, PolicyLimitsKeysAndOperations) {
   EXPECT_EQ(exit.status, 403u) << exit.body;
   EXPECT_NE(exit.body.find("VOLUNTARY_EXIT"), std::string::npos) << exit.body;
   EXPECT_EQ(vc.get("/api/v1/eth2/publicKeys").status, 200u);
+  EXPECT_EQ(vc.get("/api/v1/eth2/highWatermark").status, 200u) << "read-only signer facts: scope public_keys";
   auto admin = client(std::string("Bearer ") + kAdminToken);
   EXPECT_EQ(admin.post(sign_path(1), exit_body()).status, 200u);
 }

@@ -1,7 +1,8 @@
 // Three signer processes share one PostgreSQL database (the high-availability deployment).
 // Hundreds of conflicting requests per key are spread over the replicas at once; among all the
 // signatures released, no two may form a slashable pair. Repeated with a replica SIGKILLed
-// mid-storm and with the PostgreSQL server restarted mid-storm.
+// mid-storm and with the PostgreSQL server restarted mid-storm. Also: the operator's watermark and
+// prune commands applied to running replicas.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -159,6 +160,7 @@ TEST(DatabaseOutage, BoundedFailureAndRecoveryWithoutRestart) {
   auto http = signer.client();
   const auto path = "/api/v1/eth2/sign/" + keys[0];
   ASSERT_EQ(http.post(path, attestation(1, 2)).status, 200u);
+  EXPECT_EQ(http.get("/api/v1/eth2/highWatermark").status, 200u);
 
   ASSERT_TRUE(pg.run("stop"));
   const auto t0 = std::chrono::steady_clock::now();
@@ -167,6 +169,9 @@ TEST(DatabaseOutage, BoundedFailureAndRecoveryWithoutRestart) {
   EXPECT_EQ(down.status, 503u) << down.body;
   EXPECT_LT(waited, std::chrono::milliseconds(2500)) << "no answer within the bound";
   EXPECT_EQ(http.get("/healthcheck").status, 503u);
+  auto mark = http.get("/api/v1/eth2/highWatermark");
+  EXPECT_EQ(mark.status, 503u) << mark.body;
+  EXPECT_FALSE(mark.retry_after.empty());
   EXPECT_EQ(http.post(path, randao(9)).status, 200u) << "a type that needs no database stopped working";
 
   ASSERT_TRUE(pg.run("start"));
@@ -177,6 +182,62 @@ TEST(DatabaseOutage, BoundedFailureAndRecoveryWithoutRestart) {
   }
   EXPECT_EQ(up.status, 200u) << up.body;
   EXPECT_EQ(http.get("/healthcheck").status, 200u);
+  EXPECT_EQ(http.get("/api/v1/eth2/highWatermark").status, 200u);
+  std::filesystem::remove_all(dir);
+}
+
+// The operator's commands against the shared database while two replicas sign: each change
+// applies to both replicas' very next request, without a restart.
+TEST(ReplicaWatermarks, CommandsApplyToRunningReplicasAtOnce) {
+  auto dir = make_temp_dir("replica-watermarks");
+  PgServer pg(dir / "pg");
+  ASSERT_TRUE(pg.run("start"));
+  auto keys = generate_keys(dir, 1);
+  ASSERT_EQ(keys.size(), 1u);
+  const std::vector<std::string> backend = {"--anti-slashing-backend", "postgres", "--anti-slashing-url",
+                                            pg.conninfo()};
+  std::vector<std::unique_ptr<SignerInstance>> replicas;
+  for (int i = 0; i < 2; ++i) {
+    replicas.push_back(std::make_unique<SignerInstance>(dir, backend));
+    std::string error;
+    ASSERT_TRUE(replicas.back()->start(error)) << error;
+  }
+  auto command = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {binary_path(), "slashing"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), backend.begin(), backend.end());
+    return run_command(argv);
+  };
+  const auto path = "/api/v1/eth2/sign/" + keys[0];
+  auto a = replicas[0]->client();
+  auto b = replicas[1]->client();
+  for (std::uint64_t e = 1; e <= 12; ++e) ASSERT_EQ((e % 2 ? a : b).post(path, attestation(e - 1, e)).status, 200u);
+
+  auto [set, set_out] = command({"watermark", "set-high", "--epoch", "14", "--slot", "448"});
+  ASSERT_EQ(set, 0) << set_out;
+  EXPECT_EQ(a.get("/api/v1/eth2/highWatermark").body, R"({"epoch":"14","slot":"448"})");
+  EXPECT_EQ(b.post(path, attestation(12, 14)).status, 412u);
+  EXPECT_EQ(a.post(path, block_header(448)).status, 412u);
+  EXPECT_EQ(b.post(path, attestation(12, 13)).status, 200u);
+
+  auto [pruned, pruned_out] = command({"prune", "--keep-epochs", "2"});
+  ASSERT_EQ(pruned, 0) << pruned_out;
+  EXPECT_NE(pruned_out.find("deleted 0 blocks and 10 attestations"), std::string::npos) << pruned_out;
+  EXPECT_EQ(a.post(path, attestation(2, 3, 77)).status, 412u) << "refused before pruning, refused after";
+  EXPECT_EQ(b.post(path, attestation(0, 13)).status, 412u);
+
+  auto [raised, raised_out] = command({"watermark", "raise-low", "--pubkey", keys[0], "--slot", "300"});
+  ASSERT_EQ(raised, 0) << raised_out;
+  EXPECT_EQ(a.post(path, block_header(300)).status, 412u);
+  auto [lowered, lowered_out] = command({"watermark", "raise-low", "--pubkey", keys[0], "--slot", "200"});
+  EXPECT_EQ(lowered, 2) << lowered_out;
+
+  auto [cleared, cleared_out] = command({"watermark", "clear-high"});
+  ASSERT_EQ(cleared, 0) << cleared_out;
+  EXPECT_EQ(b.get("/api/v1/eth2/highWatermark").body, "{}");
+  EXPECT_EQ(a.post(path, attestation(13, 14)).status, 200u);
+  EXPECT_EQ(b.post(path, block_header(448)).status, 200u);
+  replicas.clear();
   std::filesystem::remove_all(dir);
 }
 

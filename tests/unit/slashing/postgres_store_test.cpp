@@ -1,7 +1,8 @@
 // The PostgreSQL store beyond what every backend does (store_behaviour_test): both conninfo
 // forms (a URL's hostaddr= is honoured), errors that name the server but never the password,
-// bounded time when the server is silent or a row lock is held elsewhere, and replicas (stores
-// on one database) sharing one history and one network.
+// bounded time when the server is silent or a row lock is held elsewhere, replicas (stores
+// on one database) sharing one history, one network and the watermarks, and a high watermark
+// change ordered with the signing batches in flight (kHighWatermarkLock).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "slashing/postgres_schema.hpp"
 #include "store_backends.hpp"
 
 namespace cc::slashing::test {
@@ -190,6 +192,63 @@ TEST_F(PostgresStoreTest, AnImportOnOneReplicaBindsTheOthers) {
   EXPECT_EQ(check(*b, block(1, 21, 1), root(0x77)), Refusal::none);
   auto again = b->import_interchange(file);
   EXPECT_TRUE(again.ok()) << again.error().message;
+}
+
+// ---- watermarks across replicas -------------------------------------------------------------
+
+TEST_F(PostgresStoreTest, WatermarkChangesOnOneReplicaApplyToTheOthersNextRequest) {
+  auto a = open(db_->options());
+  auto b = open(db_->options());
+  ASSERT_TRUE(a && b);
+  for (std::uint64_t e = 1; e <= 10; ++e) ASSERT_EQ(check(*a, vote(1, e - 1, e, 1)), Refusal::none);
+  ASSERT_TRUE(b->set_high_watermark(HighWatermark{12, 384}).ok());
+  EXPECT_EQ(check(*a, vote(1, 10, 12, 1)), Refusal::attestation_epoch_at_or_above_high_watermark);
+  EXPECT_EQ(check(*a, block(2, 384, 1)), Refusal::block_slot_at_or_above_high_watermark);
+  auto seen = a->high_watermark();
+  ASSERT_TRUE(seen.ok()) << seen.error().message;
+  EXPECT_EQ(*seen, (HighWatermark{12, 384}));
+  ASSERT_TRUE(b->set_high_watermark(std::nullopt).ok());
+  EXPECT_EQ(check(*a, vote(1, 10, 12, 1)), Refusal::none);
+
+  ASSERT_TRUE(b->raise_low_watermark(key(3), 500, std::nullopt, std::nullopt).ok());
+  EXPECT_EQ(check(*a, block(3, 500, 1)), Refusal::block_slot_at_or_below_low_watermark);
+  auto pruned = b->prune(2);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(pruned->attestations_deleted, 9u);
+  EXPECT_EQ(check(*a, vote(1, 4, 11, 2)), Refusal::source_below_low_watermark);
+  EXPECT_EQ(check(*a, vote(1, 9, 9, 2)), Refusal::target_at_or_below_low_watermark);
+  EXPECT_EQ(check(*a, vote(1, 9, 10, 2)), Refusal::double_vote);
+}
+
+TEST_F(PostgresStoreTest, AHighWatermarkChangeWaitsForTheBatchesInFlight) {
+  auto store = open(db_->options());
+  ASSERT_NE(store, nullptr);
+  // A replica's batch in flight: it read "no high watermark" and holds the lock shared until it commits.
+  PgSession batch(db_->conninfo());
+  batch.exec({"BEGIN", std::string("SELECT pg_advisory_xact_lock_shared(") + kHighWatermarkLock + ")"});
+  auto set = std::async(std::launch::async, [&] { return store->set_high_watermark(HighWatermark{1, 32}); });
+  EXPECT_EQ(set.wait_for(milliseconds(400)), std::future_status::timeout)
+      << "the change returned while a batch that read the old value could still sign";
+  batch.exec({"COMMIT"});
+  ASSERT_EQ(set.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_TRUE(set.get().ok());
+  EXPECT_EQ(check(*store, block(1, 32, 1)), Refusal::block_slot_at_or_above_high_watermark);
+}
+
+TEST_F(PostgresStoreTest, ABatchStartedDuringAHighWatermarkChangeSeesTheNewValue) {
+  auto store = open(db_->options());
+  ASSERT_NE(store, nullptr);
+  ASSERT_EQ(check(*store, block(1, 1, 1)), Refusal::none);
+  // Another replica's operator command, between its lock and its commit.
+  PgSession change(db_->conninfo());
+  change.exec({"BEGIN", std::string("SELECT pg_advisory_xact_lock(") + kHighWatermarkLock + ")",
+               "INSERT INTO cc_high_watermark (id, epoch, slot) VALUES (true, 1, 32)"});
+  auto request = std::async(std::launch::async, [&] { return store->check_and_record_sync(kGvr, block(1, 40, 1)); });
+  EXPECT_EQ(request.wait_for(milliseconds(400)), std::future_status::timeout);
+  change.exec({"COMMIT"});
+  auto d = request.get();
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->refusal, Refusal::block_slot_at_or_above_high_watermark);
 }
 
 }  // namespace

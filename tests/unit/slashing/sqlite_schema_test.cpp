@@ -1,10 +1,13 @@
 // The SQLite database as other programs see it: every rule lookup is an index search (asked of
-// SQLite's query planner, on the schema the store created), the journal is WAL, and while a
-// store is open no other connection can write, even one that ignores our lock file.
+// SQLite's query planner, on the schema the store created), the journal is WAL, while a store is
+// open no other connection can write, even one that ignores our lock file, and a database of
+// an older schema version (created by that release's SQL) is migrated keeping its history.
 #include "slashing/sqlite_schema.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+
+#include <span>
 
 #include "store_fixture.hpp"
 
@@ -61,6 +64,88 @@ TEST(SqliteSchema, EveryRuleLookupIsAnIndexSearch) {
             std::string::npos);
   EXPECT_EQ(raw.text("PRAGMA journal_mode", 0), "wal");
   EXPECT_EQ(raw.text("SELECT value FROM meta WHERE key = 'schema_version'", 0), std::to_string(kSqliteSchemaVersion));
+}
+
+// The schema exactly as release 1 created it (frozen here: the program's own copy may evolve),
+// with some history: one key, a block, a vote, their watermarks, the network.
+constexpr const char* kVersion1WithHistory = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE validators (
+  id               INTEGER PRIMARY KEY,
+  pubkey           BLOB NOT NULL UNIQUE CHECK (length(pubkey) = 48),
+  low_slot         INTEGER CHECK (low_slot >= 0),
+  low_source_epoch INTEGER CHECK (low_source_epoch >= 0),
+  low_target_epoch INTEGER CHECK (low_target_epoch >= 0)
+);
+CREATE TABLE blocks (
+  validator_id INTEGER NOT NULL REFERENCES validators (id),
+  slot         INTEGER NOT NULL CHECK (slot >= 0),
+  signing_root BLOB CHECK (signing_root IS NULL OR length(signing_root) = 32),
+  PRIMARY KEY (validator_id, slot)
+) WITHOUT ROWID;
+CREATE TABLE attestations (
+  validator_id INTEGER NOT NULL REFERENCES validators (id),
+  source_epoch INTEGER NOT NULL CHECK (source_epoch >= 0),
+  target_epoch INTEGER NOT NULL CHECK (target_epoch >= 0),
+  signing_root BLOB CHECK (signing_root IS NULL OR length(signing_root) = 32)
+);
+CREATE UNIQUE INDEX attestations_by_target ON attestations (validator_id, target_epoch, source_epoch);
+CREATE INDEX attestations_by_source ON attestations (validator_id, source_epoch, target_epoch);
+INSERT INTO meta (key, value) VALUES ('schema_version', 1);
+INSERT INTO meta (key, value) VALUES ('genesis_validators_root', zeroblob(0));
+INSERT INTO validators (id, pubkey, low_slot, low_source_epoch, low_target_epoch) VALUES (1, ?1, 10, 3, 4);
+)sql";
+
+TEST(SqliteSchema, AVersion1DatabaseWithHistoryIsMigratedAndKeepsIt) {
+  TempDir dir;
+  const auto path = dir.file("slashing.sqlite");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    // The key and the roots as SQL blobs, like release 1 wrote them.
+    auto blob = [](std::span<const std::uint8_t> b) { return "x'" + to_hex(b).substr(2) + "'"; };
+    std::string sql = kVersion1WithHistory;
+    sql.replace(sql.find("?1"), 2, blob(key(1)));
+    sql.replace(sql.find("zeroblob(0)"), 11, blob(kGvr));
+    sql += "INSERT INTO blocks VALUES (1, 10, " + blob(root(1)) + ");";
+    sql += "INSERT INTO attestations VALUES (1, 3, 4, " + blob(root(1)) + ");";
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_close(db);
+  }
+  {
+    auto store = open_store(path);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(check(*store, block(1, 10, 2)), Refusal::double_block_proposal) << "the history survived";
+    EXPECT_EQ(check(*store, block(1, 9, 1)), Refusal::block_slot_at_or_below_low_watermark);
+    EXPECT_EQ(check(*store, vote(1, 3, 4, 2)), Refusal::double_vote);
+    EXPECT_EQ(check(*store, block(1, 11, 1), root(77)), Refusal::genesis_validators_root_mismatch);
+    auto none = store->high_watermark();
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_FALSE(none->has_value());
+    ASSERT_TRUE(store->set_high_watermark(HighWatermark{20, 640}).ok());
+    EXPECT_EQ(check(*store, block(1, 640, 1)), Refusal::block_slot_at_or_above_high_watermark);
+  }
+  RawConnection raw(path);
+  EXPECT_EQ(raw.text("SELECT value FROM meta WHERE key = 'schema_version'", 0), std::to_string(kSqliteSchemaVersion));
+  EXPECT_EQ(raw.text("SELECT epoch || ',' || slot FROM high_watermark", 0), "20,640");
+}
+
+TEST(SqliteSchema, ADatabaseOfANewerProgramIsRefusedAndLeftAlone) {
+  TempDir dir;
+  const auto path = dir.file("slashing.sqlite");
+  { ASSERT_NE(open_store(path), nullptr); }
+  {
+    RawConnection raw(path);
+    ASSERT_EQ(
+        sqlite3_exec(raw.db, "UPDATE meta SET value = 99 WHERE key = 'schema_version'", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+  }
+  auto store = open_sqlite_store(options_at(path));
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("schema version 99 is newer"), std::string::npos) << store.error().message;
+  RawConnection raw(path);
+  EXPECT_EQ(raw.text("SELECT value FROM meta WHERE key = 'schema_version'", 0), "99");
 }
 
 TEST(SqliteSchema, NoOtherConnectionCanWriteWhileAStoreIsOpen) {
