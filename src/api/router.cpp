@@ -59,8 +59,13 @@ bool accepts_json(std::string_view accept) {
 bool asks_for_json(std::string_view accept) { return contains_token(accept, "application/json"); }
 
 Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
-               const auth::Authenticator& authenticator, SignerFacts facts)
-    : signing_(signing), keys_(keys), store_(store), authenticator_(authenticator), facts_(std::move(facts)) {}
+               const auth::Authenticator& authenticator, SignerFacts facts, KeyManagerApi* key_manager)
+    : signing_(signing),
+      keys_(keys),
+      store_(store),
+      authenticator_(authenticator),
+      facts_(std::move(facts)),
+      key_manager_(key_manager) {}
 
 const auth::Policy* Router::policy_for(const HttpRequest& request, std::optional<HttpResponse>& rejection) const {
   if (!authenticator_.enabled()) return nullptr;
@@ -188,7 +193,30 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     if (auto rejection = authorize(request, {auth::Scope::public_keys, "", ""})) return respond(std::move(*rejection));
     return respond(public_keys(request));
   }
+  if (path == "/eth/v1/keystores") return keystores(std::move(request), std::move(respond));
   respond(error_response(404, "no such endpoint: " + std::string(path)));
+}
+
+void Router::keystores(HttpRequest&& request, Respond respond) {
+  if (key_manager_ == nullptr) {
+    return respond(error_response(404, "the Key Manager API is disabled: enable it with http.key_manager_api.enabled: "
+                                       "true (flag --http-key-manager-api-enabled true)"));
+  }
+  switch (request.method()) {
+    case http::verb::get:
+      if (auto rejection = authorize(request, {auth::Scope::list_keys, "", ""})) return respond(std::move(*rejection));
+      return key_manager_->list(std::move(respond));
+    case http::verb::post:
+      if (auto rejection = authorize(request, {auth::Scope::import_keystores, "", ""})) {
+        return respond(std::move(*rejection));
+      }
+      return key_manager_->import(std::move(request.body()), std::move(respond));
+    case http::verb::delete_:
+      if (auto rejection = authorize(request, {auth::Scope::delete_keys, "", ""})) return respond(std::move(*rejection));
+      return key_manager_->remove(std::move(request.body()), std::move(respond));
+    default:
+      return respond(error_response(405, "use GET, POST or DELETE"));
+  }
 }
 
 HttpResponse Router::status() {

@@ -5,6 +5,8 @@
 //   GET  /upcheck                     liveness: "OK", or {"status":"OK"} when JSON is asked for
 //   GET  /api/v1/chamber/status       operator view: version, uptime, keys per source, database,
 //                                     TLS, seal state (scope chamber_status)
+//   GET/POST/DELETE /eth/v1/keystores  Key Manager API (key_manager.hpp; scopes list_keys,
+//                                     import_keystores, delete_keys); 404 unless enabled
 //   GET  /healthcheck                 readiness: 200 only when every key source is loaded and the
 //                                     anti-slashing database is writable, else 503; JSON either way
 //   GET  /api/v1/eth2/highWatermark   {"epoch","slot"} of the global high watermark, {} when none
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "api/http_server.hpp"
+#include "api/key_manager.hpp"
 #include "api/signing_service.hpp"
 #include "auth/authenticator.hpp"
 
@@ -46,7 +49,7 @@ struct SignerFacts {
 class Router {
  public:
   Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
-         const auth::Authenticator& authenticator, SignerFacts facts = {});
+         const auth::Authenticator& authenticator, SignerFacts facts = {}, KeyManagerApi* key_manager = nullptr);
   ~Router();
 
   void handle(HttpRequest&& request, Respond respond);
@@ -65,12 +68,14 @@ class Router {
   HttpResponse status();
   HttpResponse public_keys(const HttpRequest& request);
   HttpResponse high_watermark();
+  void keystores(HttpRequest&& request, Respond respond);
 
   SigningService& signing_;
   keys::KeyRegistry& keys_;
   slashing::SlashingStore& store_;
   const auth::Authenticator& authenticator_;
   const SignerFacts facts_;
+  KeyManagerApi* const key_manager_;  // null when the Key Manager API is disabled
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
   // /healthcheck writes to the database (a real fsync) and /highWatermark reads it: they run

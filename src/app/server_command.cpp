@@ -13,6 +13,7 @@
 #include "app/store_factory.hpp"
 #include "app/tls_listener.hpp"
 #include "keys/filesystem_source.hpp"
+#include "keys/memory_keys.hpp"
 #include "keys/registry.hpp"
 #include "ssz/network.hpp"
 
@@ -107,7 +108,19 @@ int run_server(const Config& config) {
   api::SigningService signing(*network, registry, **store,
                               {config.server.signing_threads, config.server.max_pending_requests},
                               [&router_ptr] { return router_ptr != nullptr && router_ptr->keys_loading(); });
-  api::Router router(signing, registry, **store, *authenticator, {CC_VERSION, network->name, config.tls.mode});
+  keys::MemoryKeys memory_keys;
+  std::unique_ptr<api::KeyManagerApi> key_manager;
+  if (const auto& km = config.http.key_manager_api; km.enabled) {
+    key_manager = std::make_unique<api::KeyManagerApi>(
+        registry, memory_keys, **store,
+        api::KeyManagerOptions{km.max_items_per_request, km.max_concurrent_reads, km.max_concurrent_writes,
+                               std::chrono::seconds(km.request_timeout_seconds),
+                               to_hex(network->genesis_validators_root)});
+    spdlog::info("Key Manager API enabled on /eth/v1/keystores (at most {} items per request)",
+                 km.max_items_per_request);
+  }
+  api::Router router(signing, registry, **store, *authenticator, {CC_VERSION, network->name, config.tls.mode},
+                     key_manager.get());
   router_ptr = &router;
 
   boost::asio::io_context io;
