@@ -61,6 +61,16 @@ HttpResult HttpClient::post(const std::string& target, const std::string& body, 
   return send(req);
 }
 
+HttpResult HttpClient::del(const std::string& target, const std::string& body, const std::string& accept) {
+  http::request<http::string_body> req{http::verb::delete_, target, 11};
+  req.set(http::field::host, host_);
+  if (!accept.empty()) req.set(http::field::accept, accept);
+  req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  return send(req);
+}
+
 std::string HttpClient::raw(const std::string& bytes) {
   boost::asio::io_context io;
   beast::tcp_stream s(io);
