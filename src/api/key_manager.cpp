@@ -1,11 +1,12 @@
 #include "api/key_manager.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <optional>
 #include <set>
-#include <spdlog/spdlog.h>
 #include <utility>
 
 #include "crypto/keystore.hpp"
@@ -143,7 +144,9 @@ KeyManagerApi::KeyManagerApi(keys::KeyRegistry& keys, keys::MemoryKeys& memory_k
                              KeyManagerOptions options)
     : keys_(keys), memory_keys_(memory_keys), store_(store), options_(std::move(options)) {}
 
-KeyManagerApi::~KeyManagerApi() { pool_.join(); }
+KeyManagerApi::~KeyManagerApi() {
+  pool_.join();
+}
 
 void KeyManagerApi::list(Respond respond) {
   Slot slot(reads_, options_.max_concurrent_reads);
@@ -171,8 +174,9 @@ void KeyManagerApi::import(std::string body, Respond respond) {
   auto passwords = string_array(*request, "passwords", rejection);
   if (rejection) return respond(std::move(*rejection));
   if (keystores.size() != passwords.size()) {
-    return respond(error_response(400, "'keystores' has " + std::to_string(keystores.size()) + " items but 'passwords' has " +
-                                           std::to_string(passwords.size()) + ": give one password per keystore"));
+    return respond(error_response(400, "'keystores' has " + std::to_string(keystores.size()) +
+                                           " items but 'passwords' has " + std::to_string(passwords.size()) +
+                                           ": give one password per keystore"));
   }
   if (keystores.size() > options_.max_items_per_request) {
     return respond(error_response(400, std::to_string(keystores.size()) + " keystores in one request; at most " +
@@ -268,7 +272,8 @@ void KeyManagerApi::finish_import(ImportJob& job) {
     (item.status == "imported" ? imported : item.status == "duplicate" ? duplicates : errors)++;
   }
   spdlog::info("key manager: import of {} keystores: {} imported, {} duplicate, {} error{}", job.items.size(), imported,
-               duplicates, errors, interchange_error.empty() ? "" : " (slashing_protection: " + interchange_error + ")");
+               duplicates, errors,
+               interchange_error.empty() ? "" : " (slashing_protection: " + interchange_error + ")");
   boost::json::array data;
   for (auto& item : job.items) data.push_back(status_entry(item.status, std::move(item.message)));
   job.respond(json_response(200, boost::json::serialize(boost::json::object{{"data", std::move(data)}})));

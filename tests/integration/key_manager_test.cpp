@@ -196,7 +196,8 @@ TEST_F(KeyManagerTest, FailedInterchangeImportsNoKey) {
 
   // Once the database knows its network, history for another one is refused the same way.
   ASSERT_EQ(http.post(sign_path((*file_keys_)[0]), attestation(1, 2)).status, 200u);
-  auto foreign = http.post(kKeystores, import_body({key.keystore}, {kPassword}, interchange(key.pubkey, root_hex(0x77))));
+  auto foreign =
+      http.post(kKeystores, import_body({key.keystore}, {kPassword}, interchange(key.pubkey, root_hex(0x77))));
   EXPECT_EQ(statuses(foreign), std::vector<std::string>{"error"}) << foreign.body;
   EXPECT_EQ(http.post(sign_path(key.pubkey), randao(1)).status, 404u);
 }
@@ -224,8 +225,9 @@ TEST_F(KeyManagerTest, DeleteStopsSigningAndHandsOverTheHistory) {
   EXPECT_EQ(statuses(again), std::vector<std::string>{"not_active"}) << again.body;
 
   // Importing it back with the exported history keeps it protected.
-  auto back = http.post(kKeystores, import_body({key.keystore}, {kPassword},
-                                                std::string(boost::json::parse(r.body).at("slashing_protection").as_string())));
+  auto back =
+      http.post(kKeystores, import_body({key.keystore}, {kPassword},
+                                        std::string(boost::json::parse(r.body).at("slashing_protection").as_string())));
   EXPECT_EQ(statuses(back), std::vector<std::string>{"imported"}) << back.body;
   EXPECT_EQ(http.post(sign_path(key.pubkey), attestation(19, 21, 8)).status, 412u);
 }
