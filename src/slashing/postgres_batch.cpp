@@ -12,22 +12,11 @@ namespace {
 
 // ---- statements ---------------------------------------------------------------------------
 
-constexpr const char* kBindGvr =
-    "INSERT INTO cc_meta (key, value) VALUES ('genesis_validators_root', $1) ON CONFLICT (key) DO NOTHING";
-constexpr const char* kReadGvr = "SELECT value FROM cc_meta WHERE key = 'genesis_validators_root'";
 // First, before any other lock: a change of the high watermark waits for this batch, and this
 // batch for a change under way (postgres_schema.hpp, kHighWatermarkLock).
 const std::string kShareHighWatermarkLock =
     std::string("SELECT pg_advisory_xact_lock_shared(") + kHighWatermarkLock + ")";
 constexpr const char* kReadHighWatermark = "SELECT epoch, slot FROM cc_high_watermark";
-// $1 sorted pubkeys. NOT EXISTS first, so known keys do not consume identity values.
-constexpr const char* kAddKeys =
-    "INSERT INTO cc_validators (pubkey) SELECT k FROM unnest($1::bytea[]) AS k "
-    "WHERE NOT EXISTS (SELECT 1 FROM cc_validators WHERE pubkey = k) ORDER BY k ON CONFLICT (pubkey) DO NOTHING";
-// ORDER BY is applied before the locks are taken: every writer locks keys in the same order.
-constexpr const char* kLockKeys =
-    "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch FROM cc_validators "
-    "WHERE pubkey = ANY ($1::bytea[]) ORDER BY pubkey FOR UPDATE";
 // $1 message indexes, $2 pubkeys, $3 slots: the record at the requested slot.
 constexpr const char* kBlocksAtSlot =
     "SELECT m.i, b.signing_root FROM unnest($1::int[], $2::bytea[], $3::bigint[]) AS m (i, pubkey, slot) "

@@ -1,5 +1,7 @@
 #include "slashing/postgres_interchange.hpp"
 
+#include "slashing/postgres_schema.hpp"
+
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -10,15 +12,6 @@ namespace cc::slashing {
 
 namespace {
 
-constexpr const char* kBindGvr =
-    "INSERT INTO cc_meta (key, value) VALUES ('genesis_validators_root', $1) ON CONFLICT (key) DO NOTHING";
-constexpr const char* kReadGvr = "SELECT value FROM cc_meta WHERE key = 'genesis_validators_root'";
-constexpr const char* kAddKeys =
-    "INSERT INTO cc_validators (pubkey) SELECT k FROM unnest($1::bytea[]) AS k "
-    "WHERE NOT EXISTS (SELECT 1 FROM cc_validators WHERE pubkey = k) ORDER BY k ON CONFLICT (pubkey) DO NOTHING";
-constexpr const char* kLockKeys =
-    "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch FROM cc_validators "
-    "WHERE pubkey = ANY ($1::bytea[]) ORDER BY pubkey FOR UPDATE";
 // The records already held where the file has one ($1 pubkeys, $2 slots / $2 sources, $3 targets).
 constexpr const char* kBlocksHeld =
     "SELECT m.pubkey, b.slot, b.signing_root FROM unnest($1::bytea[], $2::bigint[]) AS m (pubkey, slot) "

@@ -31,6 +31,20 @@ inline constexpr int kPostgresSchemaVersion = 2;
 // the old value), and every batch that starts afterwards reads the new one.
 inline constexpr const char* kHighWatermarkLock = "7161617759152730731";
 
+// Statements shared by the signing batch and the interchange import, so both bind the network
+// and lock keys the same way (one lock order for every writer: by pubkey).
+inline constexpr const char* kBindGvr =
+    "INSERT INTO cc_meta (key, value) VALUES ('genesis_validators_root', $1) ON CONFLICT (key) DO NOTHING";
+inline constexpr const char* kReadGvr = "SELECT value FROM cc_meta WHERE key = 'genesis_validators_root'";
+// $1 sorted pubkeys. NOT EXISTS first, so known keys do not consume identity values.
+inline constexpr const char* kAddKeys =
+    "INSERT INTO cc_validators (pubkey) SELECT k FROM unnest($1::bytea[]) AS k "
+    "WHERE NOT EXISTS (SELECT 1 FROM cc_validators WHERE pubkey = k) ORDER BY k ON CONFLICT (pubkey) DO NOTHING";
+// ORDER BY is applied before the locks are taken: every writer locks keys in the same order.
+inline constexpr const char* kLockKeys =
+    "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch FROM cc_validators "
+    "WHERE pubkey = ANY ($1::bytea[]) ORDER BY pubkey FOR UPDATE";
+
 // Creates or upgrades the schema in one transaction, serialised between processes by a
 // transaction-level advisory lock (several replicas may start at once). Returns the version
 // found before migrating (0 for an empty database), or an Error: unavailable when the server

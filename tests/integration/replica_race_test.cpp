@@ -167,7 +167,7 @@ TEST(DatabaseOutage, BoundedFailureAndRecoveryWithoutRestart) {
   auto down = http.post(path, attestation(2, 3));
   const auto waited = std::chrono::steady_clock::now() - t0;
   EXPECT_EQ(down.status, 503u) << down.body;
-  EXPECT_LT(waited, std::chrono::milliseconds(2500)) << "no answer within the bound";
+  EXPECT_LT(waited, std::chrono::milliseconds(3500)) << "no answer within the bound (well under 5 s)";
   EXPECT_EQ(http.get("/healthcheck").status, 503u);
   auto mark = http.get("/api/v1/eth2/highWatermark");
   EXPECT_EQ(mark.status, 503u) << mark.body;
