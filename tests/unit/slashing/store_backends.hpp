@@ -98,4 +98,20 @@ inline std::unique_ptr<TestDatabase> make_database(Backend b) {
 #define CC_REQUIRE_BACKEND(b) \
   if (!::cc::slashing::test::backend_available(b)) GTEST_SKIP() << ::cc::slashing::test::kNoPgServer
 
+// A test run once per backend with a fresh database and an open store.
+class BackendStoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    CC_REQUIRE_BACKEND(GetParam());
+    db_ = make_database(GetParam());
+    store_ = db_->open();
+    ASSERT_NE(store_, nullptr);
+  }
+  SlashingStore& store() { return *store_; }
+  Refusal sign(const SignedMessage& m) { return check(*store_, m); }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<SlashingStore> store_;
+};
+
 }  // namespace cc::slashing::test

@@ -13,23 +13,12 @@
 namespace cc::slashing::test {
 namespace {
 
-class StoreTest : public ::testing::TestWithParam<Backend> {
+class StoreTest : public BackendStoreTest {
  protected:
-  void SetUp() override {
-    CC_REQUIRE_BACKEND(GetParam());
-    db_ = make_database(GetParam());
-    store_ = db_->open();
-    ASSERT_NE(store_, nullptr);
-  }
-  SlashingStore& store() { return *store_; }
-  Refusal sign(const SignedMessage& m) { return check(*store_, m); }
   void import(const std::string& json) {
     auto st = store_->import_interchange(json);
     ASSERT_TRUE(st.ok()) << st.error().message;
   }
-
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<SlashingStore> store_;
 };
 
 std::string interchange(const std::string& data, const Root& gvr = kGvr) {

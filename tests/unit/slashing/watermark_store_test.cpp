@@ -13,16 +13,8 @@
 namespace cc::slashing::test {
 namespace {
 
-class WatermarkStoreTest : public ::testing::TestWithParam<Backend> {
+class WatermarkStoreTest : public BackendStoreTest {
  protected:
-  void SetUp() override {
-    CC_REQUIRE_BACKEND(GetParam());
-    db_ = make_database(GetParam());
-    store_ = db_->open();
-    ASSERT_NE(store_, nullptr);
-  }
-  SlashingStore& store() { return *store_; }
-  Refusal sign(const SignedMessage& m) { return check(*store_, m); }
   std::optional<HighWatermark> high() {
     auto h = store_->high_watermark();
     EXPECT_TRUE(h.ok()) << h.error().message;
@@ -38,9 +30,6 @@ class WatermarkStoreTest : public ::testing::TestWithParam<Backend> {
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r.ok() ? *r : PruneReport{};
   }
-
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<SlashingStore> store_;
 };
 
 std::string one_vote_interchange(unsigned k, const PriorVote& v) {
