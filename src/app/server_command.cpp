@@ -1,5 +1,6 @@
 #include "app/server_command.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
@@ -30,7 +31,8 @@ unsigned io_threads(const Config& config) {
   return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 }
 
-void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& router) {
+void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& router,
+               const std::atomic<bool>& stop) {
   api::KeySourceHealth health;
   health.name = "filesystem";
   if (config.filesystem_keys.paths.empty()) {
@@ -47,11 +49,16 @@ void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& r
   keys::FilesystemLoadOptions options;
   options.paths = config.filesystem_keys.paths;
   options.threads = config.filesystem_keys.keystore_load_concurrency;
+  options.stop = &stop;
   auto report = keys::load_filesystem_keys(options, registry, [&](std::size_t done, std::size_t total) {
     health.loaded = done;
     health.total = total;
     router.update_key_source(health);
   });
+  if (report.stopped) {
+    spdlog::info("key loading stopped early for shutdown: {} keys were loaded", report.loaded);
+    return;
+  }
   health.loading = false;
   health.loaded = report.loaded;
   health.total = report.loaded + report.duplicates + report.failures.size();
@@ -168,11 +175,13 @@ int run_server(const Config& config) {
                      : " (client certificates required)");
   }
 
-  std::thread loader([&] { load_keys(config, registry, router); });
+  std::atomic<bool> stop_loading{false};
+  std::thread loader([&] { load_keys(config, registry, router, stop_loading); });
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int sig) {
     spdlog::info("signal {} received: closing the listener", sig);
+    stop_loading = true;
     server->stop();
     if (tls) tls->stop();
     io.stop();

@@ -65,8 +65,9 @@ std::string failure_reason(const KeyJob& job, const std::string& message) {
 
 class Loader {
  public:
-  Loader(std::vector<KeyJob> jobs, KeyRegistry& registry, MemoryBudget& budget, LoadProgress& progress)
-      : jobs_(std::move(jobs)), registry_(registry), budget_(budget), progress_(progress) {}
+  Loader(std::vector<KeyJob> jobs, KeyRegistry& registry, MemoryBudget& budget, LoadProgress& progress,
+         const std::atomic<bool>* stop)
+      : jobs_(std::move(jobs)), registry_(registry), budget_(budget), progress_(progress), stop_(stop) {}
 
   void run(unsigned threads, LoadReport& report) {
     std::vector<std::thread> workers;
@@ -79,11 +80,16 @@ class Loader {
       return a.file < b.file;
     });
     report.failures.insert(report.failures.end(), failures_.begin(), failures_.end());
+    report.stopped = stopped_.load();
   }
 
  private:
   void work() {
     for (std::size_t i = next_.fetch_add(1); i < jobs_.size(); i = next_.fetch_add(1)) {
+      if (stop_ != nullptr && stop_->load()) {
+        stopped_ = true;
+        return;
+      }
       handle(jobs_[i]);
       progress_.key_done();
     }
@@ -117,6 +123,8 @@ class Loader {
   std::atomic<std::size_t> next_{0};
   std::atomic<std::size_t> loaded_{0};
   std::atomic<std::size_t> duplicates_{0};
+  const std::atomic<bool>* stop_;
+  std::atomic<bool> stopped_{false};
   std::mutex failures_mutex_;
   std::vector<LoadFailure> failures_;
 };
@@ -145,7 +153,7 @@ LoadReport load_filesystem_keys(const FilesystemLoadOptions& options, KeyRegistr
                threads, budget.budget() >> 20);
 
   LoadProgress tracker(total, std::move(progress));
-  Loader(std::move(jobs), registry, budget, tracker).run(threads, report);
+  Loader(std::move(jobs), registry, budget, tracker, options.stop).run(threads, report);
 
   report.peak_kdf_memory_bytes = budget.peak();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -14,6 +14,7 @@
 // are decrypted, so lookups may see a partial set while loading runs. Logs progress and a
 // summary at info, each failure at warn; never logs secrets.
 #include <cstddef>
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct FilesystemLoadOptions {
   std::vector<std::string> paths;
   unsigned threads = 0;                    // 0 = std::thread::hardware_concurrency()
   std::size_t kdf_memory_budget_bytes = 0;  // 0 = default_kdf_memory_budget() (half of RAM)
+  // When set and true, no further keystore is started (those in progress finish): shutdown
+  // does not wait for thousands of scrypt decryptions. LoadReport::stopped tells.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // `progress` is called after each key (loaded or failed) with (done, total), serialised.

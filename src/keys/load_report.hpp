@@ -19,6 +19,7 @@ struct LoadReport {
   std::vector<LoadFailure> failures;
   double seconds = 0;
   std::size_t peak_kdf_memory_bytes = 0;  // most KDF memory reserved at once (<= the budget)
+  bool stopped = false;                   // FilesystemLoadOptions::stop ended loading early
 };
 
 }  // namespace cc::keys

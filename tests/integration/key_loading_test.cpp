@@ -1,6 +1,7 @@
 // Readiness follows key loading: /healthcheck is 503 while real (scrypt n=2^18) keystores decrypt
 // and while any configured key failed to load; keys that did load sign regardless.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/json.hpp>
 #include <fstream>
@@ -55,6 +56,29 @@ TEST(KeyLoading, NotReadyUntilLoadedAndFailuresAreNamed) {
 
   EXPECT_EQ(http.post("/api/v1/eth2/sign/" + keys[0], randao(1)).status, 200u);
   EXPECT_EQ(http.post("/api/v1/eth2/sign/" + keys[2], randao(1)).status, 404u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cc::test
+
+namespace cc::test {
+namespace {
+
+// SIGTERM while thousands of scrypt keystores decrypt must not wait for all of them.
+TEST(KeyLoading, ShutdownDoesNotWaitForKeyLoading) {
+  auto dir = make_temp_dir("loading-stop");
+  std::filesystem::create_directories(dir / "keys");
+  auto [code, out] = run_command({binary_path(), "keys", "generate", "--count", "8", "--out", (dir / "keys").string(),
+                                  "--password", "a-real-password", "--kdf", "scrypt"});
+  ASSERT_EQ(code, 0) << out;
+  SignerInstance signer(dir, {"--key-sources-filesystem-keystore-load-concurrency", "1"});
+  std::string error;
+  ASSERT_TRUE(signer.start(error, /*wait_healthy=*/false)) << error;
+  signer.process().kill(SIGTERM);
+  EXPECT_EQ(signer.process().wait(std::chrono::seconds(20)), 0) << signer.process().log();
+  EXPECT_NE(signer.process().log().find("key loading stopped early for shutdown"), std::string::npos)
+      << signer.process().log();
   std::filesystem::remove_all(dir);
 }
 
