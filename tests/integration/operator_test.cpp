@@ -13,14 +13,6 @@ namespace {
 constexpr const char* kOperatorToken = "operator-token-0123456789";
 constexpr const char* kVcToken = "vc-token-0123456789abcdef";
 
-std::uint16_t port_of(Process& p, const std::string& scheme) {
-  const std::string needle = "listening on " + scheme + "://";
-  EXPECT_TRUE(p.wait_for_log(needle, std::chrono::seconds(20)));
-  const auto text = p.log();
-  const auto pos = text.find(needle);
-  return static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + needle.size()) + 1)));
-}
-
 TEST(OperatorStatus, ReportsTheSignerOverHttpsWithScopedToken) {
   auto dir = make_temp_dir("operator");
   auto keys = generate_keys(dir, 3);
@@ -48,7 +40,7 @@ TEST(OperatorStatus, ReportsTheSignerOverHttpsWithScopedToken) {
                               "--tls-file-cert-path", p("server.crt"), "--tls-file-key-path", p("server.key")});
   std::string error;
   ASSERT_TRUE(signer.start(error)) << error;
-  const auto https = port_of(signer.process(), "https");
+  const auto https = logged_port(signer.process(), "https");
   const std::string url = "https://localhost:" + std::to_string(https);
 
   auto [code, out] = run_command({binary_path(), "operator", "status", "--signer-url", url, "--ca-cert", p("ca.crt"),

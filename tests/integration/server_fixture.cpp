@@ -32,6 +32,14 @@ std::vector<std::string> generate_keys(const std::filesystem::path& dir, int cou
   return keys;
 }
 
+std::uint16_t logged_port(Process& process, const std::string& scheme) {
+  const std::string needle = "listening on " + scheme + "://";
+  if (!process.wait_for_log(needle, std::chrono::seconds(30))) return 0;
+  const auto text = process.log();
+  const auto pos = text.find(needle);
+  return static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + needle.size()) + 1)));
+}
+
 SignerInstance::SignerInstance(std::filesystem::path dir, std::vector<std::string> args, std::vector<std::string> env)
     : dir_(std::move(dir)), args_(std::move(args)), env_(std::move(env)) {}
 
@@ -46,14 +54,11 @@ bool SignerInstance::start(std::string& error, bool wait_healthy) {
   static std::atomic<int> instances{0};
   const auto log = (dir_ / ("server-" + std::to_string(instances++) + ".log")).string();
   process_ = std::make_unique<Process>(argv, env_, log);
-  if (!process_->wait_for_log("listening on http://", std::chrono::seconds(30))) {
+  port_ = logged_port(*process_, "http");
+  if (port_ == 0) {
     error = "server did not start:\n" + process_->log();
     return false;
   }
-  const auto text = process_->log();
-  auto pos = text.find("listening on http://");
-  auto colon = text.find(':', pos + 20);
-  port_ = static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1)));
   if (!wait_healthy) return true;
   auto http = client();
   for (int i = 0; i < 600; ++i) {

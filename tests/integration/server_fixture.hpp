@@ -34,6 +34,9 @@ class SignerInstance {
   std::uint16_t port_ = 0;
 };
 
+// The port the server logged for `scheme` ("http" or "https"), waiting for the line; 0 if none.
+std::uint16_t logged_port(Process& process, const std::string& scheme);
+
 // Writes `count` keystores (insecure fast KDF) into dir/keys and returns their public keys (0x hex).
 std::vector<std::string> generate_keys(const std::filesystem::path& dir, int count);
 

@@ -46,13 +46,6 @@ struct Pki {
   }
 };
 
-std::uint16_t https_port(Process& p) {
-  EXPECT_TRUE(p.wait_for_log("listening on https://", std::chrono::seconds(20))) << p.log();
-  const auto text = p.log();
-  const auto pos = text.find("listening on https://");
-  return static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + 21) + 1)));
-}
-
 TEST(Tls, ServesHttpsAndRequiresClientCertificatesSignedByTheClientCa) {
   auto dir = make_temp_dir("tls");
   Pki pki{dir};
@@ -68,7 +61,7 @@ TEST(Tls, ServesHttpsAndRequiresClientCertificatesSignedByTheClientCa) {
                               pki.p("clientca.crt")});
   std::string error;
   ASSERT_TRUE(signer.start(error)) << error;
-  const auto port = https_port(signer.process());
+  const auto port = logged_port(signer.process(), "https");
   auto ok = https_get(port, "/upcheck", pki.p("ca.crt"), pki.p("client.crt"), pki.p("client.key"));
   EXPECT_EQ(ok.status, 200u) << ok.error;
   EXPECT_EQ(ok.body, "OK");
@@ -92,7 +85,7 @@ TEST(Tls, PinnedFingerprintsAndReloadOnSighup) {
                               pki.fingerprint("client"), "--tls-file-reload-interval-seconds", "0"});
   std::string error;
   ASSERT_TRUE(signer.start(error)) << error;
-  const auto port = https_port(signer.process());
+  const auto port = logged_port(signer.process(), "https");
   EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca.crt"), pki.p("client.crt"), pki.p("client.key")).status, 200u);
   EXPECT_EQ(https_get(port, "/upcheck", pki.p("ca.crt"), pki.p("other.crt"), pki.p("other.key")).status, 0u);
 
