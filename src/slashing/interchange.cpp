@@ -106,14 +106,28 @@ ImportMinimums minimums_of(const InterchangeRecord& record) {
   return m;
 }
 
-void add_watermark_entries(InterchangeRecord& r, const LowWatermarks& low) {
-  if (low.slot && r.signed_blocks.empty()) r.signed_blocks.push_back({*low.slot, std::nullopt});
-  if ((low.source_epoch || low.target_epoch) && r.signed_attestations.empty()) {
-    // (source, target) imports as exactly these watermarks; a source above the target (raised
-    // alone) becomes (source, source): a vote needs target >= source anyway.
-    const std::uint64_t source = low.source_epoch.value_or(0);
-    const std::uint64_t target = std::max(source, low.target_epoch.value_or(source));
-    r.signed_attestations.push_back({source, target, std::nullopt});
+void add_watermark_entries(InterchangeRecord& r, const LowWatermarks& low,
+                           std::optional<std::uint64_t> newest_source_below) {
+  if (low.slot) {
+    const bool held = std::ranges::any_of(r.signed_blocks, [&](const auto& b) { return b.slot == *low.slot; });
+    if (!held) r.signed_blocks.insert(r.signed_blocks.begin(), {*low.slot, std::nullopt});  // below every record
+  }
+  if (!low.source_epoch && !low.target_epoch) return;
+  const std::uint64_t floor = std::max(low.source_epoch.value_or(0), newest_source_below.value_or(0));
+  const std::uint64_t target = std::max(floor, low.target_epoch.value_or(floor));
+  auto& votes = r.signed_attestations;
+  std::erase_if(votes, [&](const auto& a) { return a.target_epoch < target; });
+  // A vote below the source watermark is refused here even as an identical re-sign, and so is
+  // every other vote at its target: without its root it refuses them all in the importer too.
+  for (auto& a : votes) {
+    if (low.source_epoch && a.source_epoch < *low.source_epoch) a.signing_root.reset();
+  }
+  const bool covered =
+      std::ranges::any_of(votes, [&](const auto& a) { return a.target_epoch == target && a.source_epoch >= floor; });
+  if (!covered) {
+    // In (target, source) order, as the stores export, so that a second export is the same file.
+    const auto at = std::ranges::find_if(votes, [&](const auto& a) { return a.target_epoch > target || a.source_epoch > floor; });
+    votes.insert(at, {floor, target, std::nullopt});
   }
 }
 

@@ -60,13 +60,29 @@ struct ImportMinimums {
 };
 ImportMinimums minimums_of(const InterchangeRecord& record);
 
-// Export of a key whose low watermark lies above every record of a kind (raised by an operator,
-// `slashing watermark raise-low`): the interchange format has no watermark field, so the
-// watermark travels as one entry without a signing root, at the slot, or at (source, target)
-// with source <= target. An importer then refuses everything there and below, as this
-// database does. A kind that still has records at or above its watermark gets no entry. `r`
-// holds the key's exported records (those at or above `low`).
-void add_watermark_entries(InterchangeRecord& r, const LowWatermarks& low);
+// Export of a key's watermarks. The interchange format has no watermark field: an importer
+// takes a key's watermarks from the smallest slot, source and target it is given. `r` holds the
+// key's records at or above its watermarks (slot >= low.slot, target >= low.target_epoch) and
+// `newest_source_below` is the highest source among its votes with a target below
+// low.target_epoch (nullopt: none), which still forbid a new vote from surrounding them. This
+// adds at most one entry per kind without a signing root, so that an importer refuses every
+// request this database refuses:
+//  - blocks: an entry at the watermark slot unless a record is there (then the importer's
+//    watermark is exactly this one, and nothing else changes);
+//  - votes: the effective source floor F = max(low source, newest_source_below) and target
+//    T = max(low target, F) (a vote needs target >= source, so every target below F is refused
+//    here); records below T are dropped (none of them can meet a vote this database allows) and
+//    an entry (F, T) is added unless a record at target T already has source >= F. That entry
+//    surrounds every vote with source < F, and fixes the importer's target watermark at T. A
+//    record with source below the source watermark loses its signing root: here nothing at its
+//    target can be signed any more (not even its identical re-sign), and so it is there.
+// For a history whose watermarks come from its own records (signing, pruning of a non-slashable
+// history, imports that hold nothing below a key's watermark) nothing changes, and the importer
+// decides exactly alike. Otherwise (an operator raised a watermark, or an import brought votes
+// below it) the importer's watermarks may differ but it refuses everything this database
+// refuses; it may also refuse a vote at exactly (F, T), and an identical re-sign at target T.
+void add_watermark_entries(InterchangeRecord& r, const LowWatermarks& low,
+                           std::optional<std::uint64_t> newest_source_below);
 
 // One record per pubkey (first-appearance order), concatenating the messages of repeated
 // pubkeys, so watermarks are computed over everything the file says about a key.

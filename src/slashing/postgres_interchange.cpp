@@ -42,9 +42,12 @@ constexpr const char* kSetWatermarks =
 
 // Keys with no watermark have no record either (e.g. only refused requests): nothing to export.
 constexpr const char* kExportKeys =
-    "SELECT pubkey, low_slot, low_source_epoch, low_target_epoch FROM cc_validators "
-    "WHERE ($1::bytea[] IS NULL OR pubkey = ANY ($1::bytea[])) "
-    "AND (low_slot IS NOT NULL OR low_source_epoch IS NOT NULL OR low_target_epoch IS NOT NULL) ORDER BY pubkey";
+    "SELECT v.pubkey, v.low_slot, v.low_source_epoch, v.low_target_epoch, "
+    "(SELECT max(a.source_epoch) FROM cc_attestations a "
+    " WHERE a.validator_id = v.id AND a.target_epoch < v.low_target_epoch) "
+    "FROM cc_validators v WHERE ($1::bytea[] IS NULL OR v.pubkey = ANY ($1::bytea[])) "
+    "AND (v.low_slot IS NOT NULL OR v.low_source_epoch IS NOT NULL OR v.low_target_epoch IS NOT NULL) "
+    "ORDER BY v.pubkey";
 constexpr const char* kExportBlocks =
     "SELECT v.pubkey, b.slot, b.signing_root FROM cc_validators v JOIN cc_blocks b ON b.validator_id = v.id "
     "WHERE ($1::bytea[] IS NULL OR v.pubkey = ANY ($1::bytea[])) AND b.slot >= coalesce(v.low_slot, 0) "
@@ -248,12 +251,13 @@ Result<Interchange> export_postgres_interchange(PgConnection& db, const std::vec
   try {
     out.genesis_validators_root = r[2].bytes<32>(0, 0);
     std::map<BlsPublicKey, InterchangeRecord> found;
-    std::map<BlsPublicKey, LowWatermarks> low;
+    std::map<BlsPublicKey, std::pair<LowWatermarks, std::optional<std::uint64_t>>> low;  // and newest source below
     std::vector<BlsPublicKey> order;
     for (int row = 0; row < r[3].rows(); ++row) {
       const auto pubkey = r[3].bytes<48>(row, 0);
       found[pubkey].pubkey = pubkey;
-      low[pubkey] = {r[3].optional_u64(row, 1), r[3].optional_u64(row, 2), r[3].optional_u64(row, 3)};
+      low[pubkey] = {{r[3].optional_u64(row, 1), r[3].optional_u64(row, 2), r[3].optional_u64(row, 3)},
+                     r[3].optional_u64(row, 4)};
       order.push_back(pubkey);
     }
     for (int row = 0; row < r[4].rows(); ++row) {
@@ -266,7 +270,10 @@ Result<Interchange> export_postgres_interchange(PgConnection& db, const std::vec
         it->second.signed_attestations.push_back({r[5].u64(row, 1), r[5].u64(row, 2), r[5].root(row, 3)});
       }
     }
-    for (auto& [pubkey, record] : found) add_watermark_entries(record, low.at(pubkey));
+    for (auto& [pubkey, record] : found) {
+      const auto& [marks, newest_source_below] = low.at(pubkey);
+      add_watermark_entries(record, marks, newest_source_below);
+    }
     if (!only.empty()) order = only;  // the caller's order
     for (const auto& pubkey : order) {
       if (auto it = found.find(pubkey); it != found.end()) out.data.push_back(it->second);

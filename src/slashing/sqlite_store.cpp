@@ -68,6 +68,9 @@ struct Statements {
                    "SELECT source_epoch, target_epoch, signing_root FROM attestations "
                    "INDEXED BY attestations_by_target WHERE validator_id = ?1 AND target_epoch >= ?2 "
                    "ORDER BY target_epoch, source_epoch"),
+        newest_source_below(db,
+                            "SELECT max(source_epoch) FROM attestations INDEXED BY attestations_by_target "
+                            "WHERE validator_id = ?1 AND target_epoch < ?2"),
         min_slot(db, "SELECT min(slot) FROM blocks WHERE validator_id = ?1"),
         min_source(db, "SELECT min(source_epoch) FROM attestations WHERE validator_id = ?1"),
         min_target(db, "SELECT min(target_epoch) FROM attestations WHERE validator_id = ?1") {}
@@ -75,7 +78,8 @@ struct Statements {
   Statement get_gvr, put_gvr, put_probe, get_high;
   Statement find_key, add_key, set_watermarks, all_keys;
   Statement block_at_slot, insert_block, update_block, blocks_from;
-  Statement votes_at_target, surrounding_vote, surrounded_vote, insert_vote, update_vote, vote_exact, votes_from;
+  Statement votes_at_target, surrounding_vote, surrounded_vote, insert_vote, update_vote, vote_exact, votes_from,
+      newest_source_below;
   Statement min_slot, min_source, min_target;
 };
 
@@ -415,7 +419,13 @@ Result<std::string> SqliteStore::export_interchange(const std::vector<BlsPublicK
       auto votes = st_->votes_from.run();
       votes.bind_int64(1, k.id).bind(2, k.low_target.value_or(0));
       while (votes.next()) r.signed_attestations.push_back({votes.u64(0), votes.u64(1), votes.root(2)});
-      add_watermark_entries(r, {k.low_slot, k.low_source, k.low_target});
+      std::optional<std::uint64_t> dropped_source;
+      if (k.low_target) {
+        auto below = st_->newest_source_below.run();
+        below.bind_int64(1, k.id).bind(2, *k.low_target);
+        if (below.next()) dropped_source = below.optional_u64(0);
+      }
+      add_watermark_entries(r, {k.low_slot, k.low_source, k.low_target}, dropped_source);
       out.data.push_back(std::move(r));
     }
     db_.exec("COMMIT");

@@ -19,6 +19,7 @@ struct History {
   std::optional<HighWatermark> high;
   std::vector<std::pair<std::uint64_t, RecordedRoot>> blocks;  // slot, root
   std::vector<PriorVote> votes;
+  unsigned imports = 0;  // import_vote() calls
 
   Verdict judge(const BlockProposal& m) const {
     BlockFacts f{low_slot, std::nullopt, high};
@@ -56,6 +57,7 @@ struct History {
   }
   // An imported vote, slashable or not (contains_slashable_data), and the import's watermark rule.
   void import_vote(const PriorVote& a) {
+    ++imports;
     votes.push_back(a);
     std::uint64_t min_source = a.source_epoch, min_target = a.target_epoch;
     for (const auto& v : votes) {

@@ -180,20 +180,22 @@ TEST_P(WatermarkStoreTest, PruningAnEmptyDatabaseDeletesNothing) {
   EXPECT_EQ(report.keys_pruned + report.blocks_deleted + report.attestations_deleted, 0u);
 }
 
-// Random histories per key (signed messages, and now and then an imported vote that may be
-// slashable, as an interchange file may carry), mirrored in the reference model. After pruning,
-// the store's watermarks and deletions must be the model's, and every request of a grid the
-// unpruned history refused must still be refused.
-TEST_P(WatermarkStoreTest, PruningNeverMakesARefusedRequestAcceptable) {
-  constexpr unsigned kKeys = 6;
-  constexpr std::uint64_t kEpochs = 14, kSlots = kEpochs * kSlotsPerEpoch;
-  std::mt19937_64 rng(20240917 + static_cast<unsigned>(GetParam()));
-  auto below = [&](std::uint64_t n) { return static_cast<std::uint64_t>(rng() % n); };
-  std::uint64_t deleted = 0, probed = 0;
-  for (int round = 0; round < 4; ++round) {
+// ---- random histories ------------------------------------------------------------------------
+
+constexpr unsigned kKeys = 6;
+constexpr std::uint64_t kEpochs = 14, kSlots = kEpochs * kSlotsPerEpoch;
+
+class RandomHistoryTest : public WatermarkStoreTest {
+ protected:
+  std::uint64_t below(std::uint64_t n) { return static_cast<std::uint64_t>(rng_() % n); }
+
+  // A fresh database holding a random history per key (signed messages, and now and then an
+  // imported vote that may be slashable, as an interchange file may carry), mirrored in the
+  // reference model. Keys below `signed_only` get signed messages only.
+  std::vector<History> grow_histories(int round, unsigned signed_only = 0) {
     db_ = make_database(GetParam());
     store_ = db_->open();
-    ASSERT_NE(store_, nullptr);
+    EXPECT_NE(store_, nullptr);
     std::vector<History> models(kKeys);
     for (unsigned k = 0; k < kKeys; ++k) {
       auto& model = models[k];
@@ -201,19 +203,73 @@ TEST_P(WatermarkStoreTest, PruningNeverMakesARefusedRequestAcceptable) {
         const auto source = below(kEpochs);
         const auto target = source + below(kEpochs - source);
         const unsigned r = static_cast<unsigned>(below(2));
-        if (below(8) == 0) {
+        if (below(8) == 0 && k >= signed_only) {
           const PriorVote imported{source, target, below(2) == 0 ? RecordedRoot{} : RecordedRoot(root(r))};
-          ASSERT_TRUE(store().import_interchange(one_vote_interchange(k, imported)).ok());
+          EXPECT_TRUE(store().import_interchange(one_vote_interchange(k, imported)).ok());
           model.import_vote(imported);
         } else if (below(2) == 0) {
           const AttestationVote m{key(k), source, target, root(r)};
-          ASSERT_EQ(sign(m) == Refusal::none, model.sign(m)) << "round " << round << " key " << k;
+          EXPECT_EQ(sign(m) == Refusal::none, model.sign(m)) << "round " << round << " key " << k;
         } else {
           const BlockProposal m{key(k), below(kSlots), root(r)};
-          ASSERT_EQ(sign(m) == Refusal::none, model.sign(m)) << "round " << round << " key " << k;
+          EXPECT_EQ(sign(m) == Refusal::none, model.sign(m)) << "round " << round << " key " << k;
         }
       }
     }
+    return models;
+  }
+
+  // Sends `into` every request of a grid that `history` refuses, all at once (a refusal records
+  // nothing, so the answers are independent of their order unless one is wrongly allowed), and
+  // fails for each one `into` allows. Returns how many were sent.
+  std::uint64_t expect_refused(SlashingStore& into, const std::vector<History>& history, const std::string& context) {
+    std::vector<std::pair<std::string, std::future<Result<Decision>>>> answers;
+    auto probe = [&](const SignedMessage& m, std::string what) {
+      auto promise = std::make_shared<std::promise<Result<Decision>>>();
+      answers.emplace_back(std::move(what), promise->get_future());
+      into.check_and_record(kGvr, m, [promise](Result<Decision> r) { promise->set_value(std::move(r)); });
+    };
+    for (unsigned k = 0; k < kKeys; ++k) {
+      for (std::uint64_t slot = 0; slot < kSlots + 4; ++slot) {
+        for (unsigned r = 0; r < 2; ++r) {
+          const BlockProposal m{key(k), slot, root(r)};
+          if (!history[k].judge(m).decision.allowed()) {
+            probe(m, "key " + std::to_string(k) + " block " + std::to_string(slot) + " root " + std::to_string(r));
+          }
+        }
+      }
+      for (std::uint64_t s = 0; s < kEpochs + 1; ++s) {
+        for (std::uint64_t t = s; t < kEpochs + 1; ++t) {
+          for (unsigned r = 0; r < 2; ++r) {
+            const AttestationVote m{key(k), s, t, root(r)};
+            if (!history[k].judge(m).decision.allowed()) {
+              probe(m, "key " + std::to_string(k) + " vote (" + std::to_string(s) + ", " + std::to_string(t) +
+                           ") root " + std::to_string(r));
+            }
+          }
+        }
+      }
+    }
+    for (auto& [what, answer] : answers) {
+      auto r = answer.get();
+      EXPECT_TRUE(r.ok()) << r.error().message;
+      if (r.ok()) {
+        EXPECT_FALSE(r->allowed()) << context << ": " << what << " was refused before and allowed after";
+      }
+    }
+    return answers.size();
+  }
+
+  std::mt19937_64 rng_{20240917 + static_cast<unsigned>(GetParam())};
+};
+
+// After pruning, the store's watermarks and deletions must be the model's, and every request of
+// a grid the unpruned history refused must still be refused.
+TEST_P(RandomHistoryTest, PruningNeverMakesARefusedRequestAcceptable) {
+  std::uint64_t deleted = 0, probed = 0;
+  for (int round = 0; round < 4; ++round) {
+    auto models = grow_histories(round);
+    ASSERT_FALSE(HasFailure());
     const std::vector<History> before = models;
     const std::uint64_t keep = below(6);
     const auto report = prune(keep);
@@ -228,47 +284,66 @@ TEST_P(WatermarkStoreTest, PruningNeverMakesARefusedRequestAcceptable) {
     EXPECT_EQ(report.blocks_deleted, model_blocks) << "round " << round;
     EXPECT_EQ(report.attestations_deleted, model_votes) << "round " << round;
     deleted += model_blocks + model_votes;
-
-    // Every request the unpruned history refused, all at once (a refusal records nothing, so
-    // the answers are independent of their order unless one is wrongly allowed).
-    std::vector<std::pair<std::string, std::future<Result<Decision>>>> answers;
-    auto probe = [&](const SignedMessage& m, std::string what) {
-      auto promise = std::make_shared<std::promise<Result<Decision>>>();
-      answers.emplace_back(std::move(what), promise->get_future());
-      store().check_and_record(kGvr, m, [promise](Result<Decision> r) { promise->set_value(std::move(r)); });
-    };
-    for (unsigned k = 0; k < kKeys; ++k) {
-      for (std::uint64_t slot = 0; slot < kSlots + 4; ++slot) {
-        for (unsigned r = 0; r < 2; ++r) {
-          const BlockProposal m{key(k), slot, root(r)};
-          if (!before[k].judge(m).decision.allowed()) {
-            probe(m, "key " + std::to_string(k) + " block " + std::to_string(slot) + " root " + std::to_string(r));
-          }
-        }
-      }
-      for (std::uint64_t s = 0; s < kEpochs + 1; ++s) {
-        for (std::uint64_t t = s; t < kEpochs + 1; ++t) {
-          for (unsigned r = 0; r < 2; ++r) {
-            const AttestationVote m{key(k), s, t, root(r)};
-            if (!before[k].judge(m).decision.allowed()) {
-              probe(m, "key " + std::to_string(k) + " vote (" + std::to_string(s) + ", " + std::to_string(t) +
-                           ") root " + std::to_string(r));
-            }
-          }
-        }
-      }
-    }
-    for (auto& [what, answer] : answers) {
-      auto r = answer.get();
-      ASSERT_TRUE(r.ok()) << r.error().message;
-      EXPECT_FALSE(r->allowed()) << "round " << round << " (keep " << keep << "): " << what
-                                 << " was refused before pruning and allowed after";
-      ++probed;
-    }
+    probed += expect_refused(store(), before, "round " + std::to_string(round) + " (keep " + std::to_string(keep) + ")");
   }
   EXPECT_GT(deleted, 50u) << "the histories must be long enough for pruning to delete";
   EXPECT_GT(probed, 1000u);
 }
+
+// Export, then import into an empty database: the importer must refuse every request the
+// original refuses, whatever the history (slashable imports, watermarks an operator raised);
+// a second export/import hop changes nothing; a history made only by signing arrives with
+// exactly its watermarks and records (so every later request is decided alike).
+TEST_P(RandomHistoryTest, ExportThenImportRefusesEverythingTheOriginalRefuses) {
+  std::uint64_t probed = 0, raised_keys = 0, exact_keys = 0;
+  for (int round = 0; round < 4; ++round) {
+    auto models = grow_histories(round, 2);
+    ASSERT_FALSE(HasFailure());
+    std::vector<bool> raised(kKeys, false);
+    for (unsigned k = 1; k < kKeys; ++k) {  // key 0: signed only, never raised
+      if (below(2) == 0) continue;
+      auto& m = models[k];
+      auto up = [&](const std::optional<std::uint64_t>& now, std::uint64_t span) -> std::optional<std::uint64_t> {
+        if (below(3) == 0) return std::nullopt;  // leave this one
+        return now.value_or(0) + below(span);
+      };
+      const auto slot = up(m.low_slot, kSlots / 2);
+      const auto source = up(m.low_source, kEpochs / 2);
+      const auto target = up(m.low_target, kEpochs / 2);
+      if (!slot && !source && !target) continue;
+      ASSERT_TRUE(store().raise_low_watermark(key(k), slot, source, target).ok());
+      if (slot) m.low_slot = slot;
+      if (source) m.low_source = source;
+      if (target) m.low_target = target;
+      raised[k] = true;
+      ++raised_keys;
+    }
+    auto doc = store().export_interchange({});
+    ASSERT_TRUE(doc.ok()) << doc.error().message;
+    auto fresh_db = make_database(GetParam());
+    auto fresh = fresh_db->open();
+    ASSERT_NE(fresh, nullptr);
+    ASSERT_TRUE(fresh->import_interchange(*doc).ok()) << *doc;
+    for (unsigned k = 0; k < kKeys; ++k) {
+      auto original = store().export_interchange({key(k)});
+      auto again = fresh->export_interchange({key(k)});
+      ASSERT_TRUE(original.ok() && again.ok());
+      EXPECT_EQ(*again, *original) << "round " << round << " key " << k << ": a second hop must change nothing";
+      if (raised[k] || models[k].imports > 0) continue;
+      auto w = fresh->low_watermarks(key(k));
+      ASSERT_TRUE(w.ok());
+      EXPECT_EQ(*w, (LowWatermarks{models[k].low_slot, models[k].low_source, models[k].low_target}))
+          << "round " << round << " key " << k << " (signed history only: it must arrive exactly)\n" << *doc;
+      ++exact_keys;
+    }
+    probed += expect_refused(*fresh, models, "round " + std::to_string(round) + " export/import");
+  }
+  EXPECT_GT(raised_keys, 4u);
+  EXPECT_GE(exact_keys, 4u);
+  EXPECT_GT(probed, 1000u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RandomHistoryTest, ::testing::ValuesIn(all_backends()), backend_param_name);
 
 INSTANTIATE_TEST_SUITE_P(Backends, WatermarkStoreTest, ::testing::ValuesIn(all_backends()), backend_param_name);
 
