@@ -59,46 +59,47 @@ bool accepts_json(std::string_view accept) {
 bool asks_for_json(std::string_view accept) { return contains_token(accept, "application/json"); }
 
 Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
-               const auth::Authenticator& authenticator, SignerFacts facts, KeyManagerApi* key_manager)
+               const auth::AccessControl& access, SignerFacts facts, KeyManagerApi* key_manager, AuthApi* auth_api)
     : signing_(signing),
       keys_(keys),
       store_(store),
-      authenticator_(authenticator),
+      access_(access),
       facts_(std::move(facts)),
-      key_manager_(key_manager) {}
+      key_manager_(key_manager),
+      auth_api_(auth_api) {}
 
-const auth::Policy* Router::policy_for(const HttpRequest& request, std::optional<HttpResponse>& rejection) const {
-  if (!authenticator_.enabled()) return nullptr;
-  const auto header = request[http::field::authorization];
-  if (header.empty()) {
-    if (const auto* open = authenticator_.unauthenticated()) return open;
-    rejection = error_response(401, "authentication required: send Authorization: Bearer <token> (or Basic)");
-  } else if (auto token = auth::token_from_header(header)) {
-    if (const auto* policy = authenticator_.find(*token)) return policy;
-    rejection = error_response(401, "unknown or revoked token");
+std::optional<auth::Principal> Router::caller(const HttpRequest& request, bool require_token,
+                                              std::optional<HttpResponse>& rejection) const {
+  auto who = access_.identify(request[http::field::authorization], require_token);
+  if (who) return std::move(*who);
+  if (who.error().kind == Error::Kind::unavailable) {
+    rejection = error_response(503, who.error().message);
+    rejection->set(http::field::retry_after, "1");
   } else {
-    rejection = error_response(401, "malformed Authorization header: expected Bearer <token> or Basic credentials");
+    rejection = error_response(401, who.error().message);
+    rejection->set(http::field::www_authenticate, "Bearer, Basic realm=\"containment-chamber\"");
   }
-  rejection->set(http::field::www_authenticate, "Bearer, Basic realm=\"containment-chamber\"");
-  return nullptr;
+  return std::nullopt;
 }
 
 std::optional<HttpResponse> Router::authorize(const HttpRequest& request, const auth::Access& access) const {
   std::optional<HttpResponse> rejection;
-  const auth::Policy* policy = policy_for(request, rejection);
+  const auto who = caller(request, access.scope == auth::Scope::auth_admin, rejection);
   if (rejection) return rejection;
-  if (policy == nullptr) return std::nullopt;  // auth off
-  switch (auth::evaluate(*policy, access)) {
+  if (!who) return std::nullopt;  // open signer
+  const std::string scope(auth::scope_name(access.scope));
+  switch (auth::AccessControl::evaluate(*who, access)) {
     case auth::Verdict::allowed:
       return std::nullopt;
     case auth::Verdict::denied:
-      return error_response(403, "policy '" + policy->name + "' denies " + std::string(auth::scope_name(access.scope)) +
-                                     (access.key.empty() ? "" : " for key " + access.key));
+      return error_response(403, who->who + " is denied " + scope + (access.key.empty() ? "" : " for key " + access.key));
     case auth::Verdict::no_allow_rule:
       break;
   }
-  return error_response(403, "policy '" + policy->name + "' does not allow " +
-                                 std::string(auth::scope_name(access.scope)) +
+  if (access.scope == auth::Scope::auth_admin) {
+    return error_response(403, "the Auth API needs a management token (" + who->who + " is not one)");
+  }
+  return error_response(403, who->who + " is not allowed to use " + scope +
                                  (access.key.empty() ? "" : " for key " + access.key));
 }
 
@@ -134,17 +135,21 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     std::string key = pubkey;
     std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (key.rfind("0x", 0) != 0) key = "0x" + key;
-    if (auto rejection = authorize(request, {auth::Scope::sign, key, ""})) return respond(std::move(*rejection));
-    // The operation is known once the body is decoded: the signing service asks back.
-    std::optional<HttpResponse> unused;
-    const auth::Policy* policy = policy_for(request, unused);
+    std::optional<HttpResponse> rejection;
+    auto who = caller(request, false, rejection);
+    if (rejection) return respond(std::move(*rejection));
     OperationCheck may_sign;
-    if (policy != nullptr) {
-      may_sign = [policy, key](std::string_view operation) -> std::optional<std::string> {
-        if (auth::evaluate(*policy, {auth::Scope::sign, key, std::string(operation)}) == auth::Verdict::allowed) {
+    if (who) {
+      if (auth::AccessControl::evaluate(*who, {auth::Scope::sign, key, ""}) != auth::Verdict::allowed) {
+        return respond(error_response(403, who->who + " is not allowed to use sign for key " + key));
+      }
+      // The operation is known once the body is decoded: the signing service asks back.
+      may_sign = [who = std::move(*who), key](std::string_view operation) -> std::optional<std::string> {
+        if (auth::AccessControl::evaluate(who, {auth::Scope::sign, key, std::string(operation)}) ==
+            auth::Verdict::allowed) {
           return std::nullopt;
         }
-        return "policy '" + policy->name + "' does not allow signing " + std::string(operation) + " with " + key;
+        return who.who + " is not allowed to sign " + std::string(operation) + " with " + key;
       };
     }
     signing_.sign(pubkey, request.body(), std::move(may_sign), [respond = std::move(respond), json](SignOutcome outcome) {
@@ -194,6 +199,12 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     return respond(public_keys(request));
   }
   if (path == "/eth/v1/keystores") return keystores(std::move(request), std::move(respond));
+  if (path.rfind(AuthApi::kPrefix, 0) == 0) {
+    if (auth_api_ == nullptr) return respond(error_response(404, "the Auth API needs a signer state (signer_state)"));
+    if (path == AuthApi::kRootTokenPath) return auth_api_->root_token(std::move(request), std::move(respond));
+    if (auto rejection = authorize(request, {auth::Scope::auth_admin, "", ""})) return respond(std::move(*rejection));
+    return auth_api_->handle(std::move(request), std::move(respond));
+  }
   respond(error_response(404, "no such endpoint: " + std::string(path)));
 }
 
@@ -242,7 +253,7 @@ HttpResponse Router::status() {
   if (!db.ok()) slashing["error"] = db.error().message;
   body["anti_slashing"] = std::move(slashing);
   body["tls"] = boost::json::object{{"mode", facts_.tls_mode}};
-  body["auth"] = boost::json::object{{"enabled", authenticator_.enabled()}};
+  body["auth"] = boost::json::object{{"enabled", access_.enforcing()}};
   body["signing"] = boost::json::object{{"in_flight", signing_.pending()}, {"threads", signing_.signing_threads()}};
   return json_response(200, boost::json::serialize(body));
 }

@@ -12,9 +12,12 @@
 //   GET  /api/v1/eth2/highWatermark   {"epoch","slot"} of the global high watermark, {} when none
 //                                     (Web3Signer's contract); 503 when the database cannot be read
 //                                     (scope public_keys)
-// Every error body is JSON {"code", "message"[, "reason"]}. With auth policies configured, every
-// route but the two probes needs a token whose policy allows it: 401 without or with an unknown
-// token, 403 when the policy forbids the scope, key or operation. Thread-safe.
+//   /api/v1/chamber/auth/…            the Auth API (auth_api.hpp): a management token, except the
+//                                     root-token exchange, which takes the setup token
+// Every error body is JSON {"code", "message"[, "reason"]}. Once auth is enforced (a configured
+// policy or any runtime token, auth/access_control.hpp), every route but the two probes needs a
+// token whose policy allows it: 401 without, or with an unknown, revoked or expired token; 403
+// when the policy forbids the scope, key or operation. Thread-safe.
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <mutex>
@@ -25,7 +28,8 @@
 #include "api/http_server.hpp"
 #include "api/key_manager.hpp"
 #include "api/signing_service.hpp"
-#include "auth/authenticator.hpp"
+#include "api/auth_api.hpp"
+#include "auth/access_control.hpp"
 
 namespace cc::api {
 
@@ -49,7 +53,8 @@ struct SignerFacts {
 class Router {
  public:
   Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
-         const auth::Authenticator& authenticator, SignerFacts facts = {}, KeyManagerApi* key_manager = nullptr);
+         const auth::AccessControl& access, SignerFacts facts = {}, KeyManagerApi* key_manager = nullptr,
+         AuthApi* auth_api = nullptr);
   ~Router();
 
   void handle(HttpRequest&& request, Respond respond);
@@ -59,10 +64,11 @@ class Router {
   bool keys_loading() const;
 
  private:
-  // The policy that governs `request`: nullptr when auth is off. Sets `rejection` (401) when the
-  // request has no usable credentials.
-  const auth::Policy* policy_for(const HttpRequest& request, std::optional<HttpResponse>& rejection) const;
-  // nullopt when `access` is allowed, else the 401/403 response.
+  // Who sent `request`: nullopt when the signer is open. Sets `rejection` (401, or 503 when the
+  // signer state cannot be read) when the request has no usable credentials.
+  std::optional<auth::Principal> caller(const HttpRequest& request, bool require_token,
+                                        std::optional<HttpResponse>& rejection) const;
+  // nullopt when `access` is allowed, else the 401/403/503 response.
   std::optional<HttpResponse> authorize(const HttpRequest& request, const auth::Access& access) const;
   HttpResponse healthcheck(const HttpRequest& request);
   HttpResponse status();
@@ -73,9 +79,10 @@ class Router {
   SigningService& signing_;
   keys::KeyRegistry& keys_;
   slashing::SlashingStore& store_;
-  const auth::Authenticator& authenticator_;
+  const auth::AccessControl& access_;
   const SignerFacts facts_;
   KeyManagerApi* const key_manager_;  // null when the Key Manager API is disabled
+  AuthApi* const auth_api_;           // null without a signer state
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
   // /healthcheck writes to the database (a real fsync) and /highWatermark reads it: they run

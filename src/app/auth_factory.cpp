@@ -3,36 +3,19 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "auth/policy_json.hpp"
 #include "ssz/signing_request.hpp"
 
 namespace cc::app {
 
-namespace {
+bool known_operation(std::string_view op) { return ssz::parse_sign_type(op).has_value(); }
 
-Result<auth::Rule> build_rule(const AuthRuleConfig& rc, const std::string& where) {
-  auth::Rule rule;
-  rule.allow = rc.effect != "deny";
-  for (const auto& s : rc.scopes) {
-    auto scope = auth::parse_scope(s);
-    if (!scope) return Error::invalid(where + ": unknown scope '" + s + "'");
-    rule.scopes.push_back(*scope);
-  }
-  for (const auto& k : rc.keys) {
-    auto key = from_hex_fixed<48>(k);
-    if (!key) return Error::invalid(where + ": key '" + k + "': " + key.error().message);
-    rule.keys.push_back(to_hex(*key));  // canonical lower case
-  }
-  for (const auto& op : rc.operations) {
-    if (!ssz::parse_sign_type(op)) return Error::invalid(where + ": unknown operation '" + op + "'");
-    rule.operations.push_back(op);
-  }
-  return rule;
-}
+namespace {
 
 Result<std::vector<auth::Rule>> build_rules(const std::vector<AuthRuleConfig>& rules, const std::string& where) {
   std::vector<auth::Rule> out;
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    auto r = build_rule(rules[i], where + ".rules[" + std::to_string(i) + "]");
+    auto r = auth::make_rule(rules[i], where + ".rules[" + std::to_string(i) + "]", known_operation);
     if (!r) return r.error();
     out.push_back(std::move(r).value());
   }

@@ -110,24 +110,10 @@ int main(int argc, char** argv) {
   cc::app::WatermarkCommands watermark_commands(*slashing);
 
   // operator
-  auto* op = app.add_subcommand("operator", "Talk to a running signer over its API");
-  op->require_subcommand(1);
-  cc::app::OperatorOptions op_options;
-  auto* status_cmd = op->add_subcommand(
-      "status", "Print the signer's status as JSON: version, uptime, keys per source, anti-slashing backend and its\n"
-                "health, TLS mode, seal state. Needs a token whose policy has the chamber_status scope (when the\n"
-                "signer has auth policies).");
-  for (auto* cmd : {status_cmd}) {
-    cmd->add_option("--signer-url", op_options.signer_url, "Signer API address")->capture_default_str();
-    cmd->add_option("--auth-token", op_options.auth_token, "Token, or env:VAR to read it from a variable");
-    cmd->add_option("--ca-cert", op_options.ca_cert, "PEM CA that signed the signer's certificate (default: system)")
-        ->check(CLI::ExistingFile);
-    cmd->add_flag("--allow-plaintext-signer", op_options.allow_plaintext,
-                  "Allow an http:// signer URL (the token then travels unencrypted)");
-  }
+  cc::app::OperatorCommands operator_commands(app);
 
   CLI11_PARSE(app, argc, argv);
-  if (*status_cmd) return cc::app::run_operator_status(op_options);
+  if (auto code = operator_commands.run_parsed()) return *code;
 
   auto load = [](const cc::app::ConfigOptions& options, cc::Config& out) {
     try {

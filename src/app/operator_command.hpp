@@ -1,6 +1,18 @@
 #pragma once
 // `containment-chamber operator …`: commands that talk to a running signer over its API.
+//   operator status                         GET /api/v1/chamber/status (scope chamber_status)
+//   operator generate-root-token            setup token → the first management token
+//   operator auth policies list|create|delete
+//   operator auth tokens list|create|revoke the Auth API (a management token)
+// Every one takes --signer-url, --auth-token (or --setup-token), --ca-cert and
+// --allow-plaintext-signer; tokens may be given as env:VAR. Output is JSON on stdout; errors go
+// to stderr with what the signer answered. Exit 0 on success, 1 when the signer refused or
+// could not be reached, 2 for bad arguments.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace cc::app {
 
@@ -11,7 +23,34 @@ struct OperatorOptions {
   bool allow_plaintext = false;
 };
 
-// Prints the signer's status JSON (pretty) on stdout; exit 0 on 200, 1 otherwise with the reason.
-int run_operator_status(const OperatorOptions& options);
+class OperatorCommands {
+ public:
+  // Registers `operator` and its subcommands under `app`.
+  explicit OperatorCommands(CLI::App& app);
+
+  // After parsing: the exit code of the chosen operator command, or nullopt when none was.
+  std::optional<int> run_parsed() const;
+
+ private:
+  void connection_options(CLI::App& cmd, bool setup);
+
+  OperatorOptions options_;
+  std::string setup_token_;
+  CLI::App* status_ = nullptr;
+  CLI::App* root_token_ = nullptr;
+  CLI::App* policies_list_ = nullptr;
+  CLI::App* policies_create_ = nullptr;
+  CLI::App* policies_delete_ = nullptr;
+  CLI::App* tokens_list_ = nullptr;
+  CLI::App* tokens_create_ = nullptr;
+  CLI::App* tokens_revoke_ = nullptr;
+  std::string name_;                   // root token or client token name; policy to delete
+  std::string policy_file_;            // policies create
+  std::vector<std::string> policies_;  // tokens create
+  std::uint64_t ttl_seconds_ = 0;
+  CLI::Option* ttl_opt_ = nullptr;
+  bool management_ = false;
+  std::string token_id_;  // tokens revoke
+};
 
 }  // namespace cc::app

@@ -13,10 +13,12 @@
 #include "app/auth_factory.hpp"
 #include "app/store_factory.hpp"
 #include "app/tls_listener.hpp"
+#include "auth/access_control.hpp"
 #include "keys/filesystem_source.hpp"
 #include "keys/memory_keys.hpp"
 #include "keys/registry.hpp"
 #include "ssz/network.hpp"
+#include "state/file_store.hpp"
 
 namespace cc::app {
 
@@ -102,13 +104,33 @@ int run_server(const Config& config) {
     spdlog::error("configuration error: {}", authenticator.error().message);
     return 2;
   }
-  if (authenticator->enabled()) {
-    spdlog::info("auth: {} token policies{}", config.auth.policies.size(),
-                 config.auth.has_unauthenticated_policy ? " and an unauthenticated policy" : "");
-  } else {
-    spdlog::warn("auth: no policies configured: every endpoint is open to anyone who can reach port {} "
-                 "(configure auth.policies, or keep the port on a private network)", config.server.listen_port);
+  auto state_store = state::FileDocumentStore::open(config.signer_state.path);
+  if (!state_store) {
+    spdlog::error("cannot open the signer state: {}", state_store.error().message);
+    return 1;
   }
+  auth::TokenService tokens(**state_store, known_operation);
+  if (auto opened = tokens.open(); !opened) {
+    spdlog::error("cannot read the signer state: {}", opened.error().message);
+    return 1;
+  }
+  spdlog::info("signer state: {}", (*state_store)->describe());
+  auth::AccessControl access(*authenticator, &tokens);
+  if (access.enforcing()) {
+    spdlog::info("auth: enforced ({} configured token policies{}{})", config.auth.policies.size(),
+                 config.auth.has_unauthenticated_policy ? ", an unauthenticated policy" : "",
+                 tokens.has_tokens() ? ", runtime tokens in the signer state" : "");
+  } else {
+    spdlog::warn("auth: no policies or tokens: every endpoint but the Auth API is open to anyone who can reach the "
+                 "signer (configure auth.policies, create tokens through the Auth API, or keep it on a private network)");
+  }
+  if (auto setup = tokens.make_setup_token()) {
+    // The one token that is ever logged: it only buys the first management token, once.
+    spdlog::warn("Setup token generated (save securely, one-time use) setup_token={} — exchange it with "
+                 "`containment-chamber operator generate-root-token --setup-token …`",
+                 *setup);
+  }
+  api::AuthApi auth_api(tokens);
 
   keys::KeyRegistry registry;
   api::Router* router_ptr = nullptr;
@@ -126,8 +148,8 @@ int run_server(const Config& config) {
     spdlog::info("Key Manager API enabled on /eth/v1/keystores (at most {} items per request)",
                  km.max_items_per_request);
   }
-  api::Router router(signing, registry, **store, *authenticator, {CC_VERSION, network->name, config.tls.mode},
-                     key_manager.get());
+  api::Router router(signing, registry, **store, access, {CC_VERSION, network->name, config.tls.mode},
+                     key_manager.get(), &auth_api);
   router_ptr = &router;
 
   boost::asio::io_context io;

@@ -46,11 +46,17 @@ Result<SignerUrl> parse_signer_url(const std::string& url) {
 namespace {
 
 template <class Stream>
-Result<SignerResponse> exchange(Stream& stream, const SignerUrl& url, const std::string& token, const std::string& target) {
-  http::request<http::string_body> req{http::verb::get, url.base_path + target, 11};
+Result<SignerResponse> exchange(Stream& stream, const SignerUrl& url, const std::string& token,
+                                const SignerRequest& request) {
+  http::request<http::string_body> req{request.method, url.base_path + request.target, 11};
   req.set(http::field::host, url.host);
   req.set(http::field::accept, "application/json");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (!request.body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = request.body;
+  }
+  req.prepare_payload();
   beast::error_code ec;
   http::write(stream, req, ec);
   beast::flat_buffer buffer;
@@ -63,6 +69,10 @@ Result<SignerResponse> exchange(Stream& stream, const SignerUrl& url, const std:
 }  // namespace
 
 Result<SignerResponse> signer_get(const SignerClientOptions& options, const std::string& target) {
+  return signer_request(options, {http::verb::get, target, ""});
+}
+
+Result<SignerResponse> signer_request(const SignerClientOptions& options, const SignerRequest& request) {
   auto url = parse_signer_url(options.url);
   if (!url) return url.error();
   if (!url->tls && !options.allow_plaintext) {
@@ -80,7 +90,7 @@ Result<SignerResponse> signer_get(const SignerClientOptions& options, const std:
     stream.expires_after(std::chrono::seconds(15));
     stream.connect(endpoints, ec);
     if (ec) return Error::unavailable("cannot connect to " + options.url + ": " + ec.message());
-    return exchange(stream, *url, options.token, target);
+    return exchange(stream, *url, options.token, request);
   }
   ssl::context ctx(ssl::context::tls_client);
   if (options.ca_cert.empty()) {
@@ -106,7 +116,7 @@ Result<SignerResponse> signer_get(const SignerClientOptions& options, const std:
   if (ec) return Error::unavailable("cannot connect to " + options.url + ": " + ec.message());
   stream.handshake(ssl::stream_base::client, ec);
   if (ec) return Error::unavailable("TLS with " + options.url + " failed: " + ec.message());
-  return exchange(stream, *url, options.token, target);
+  return exchange(stream, *url, options.token, request);
 }
 
 }  // namespace cc::app

@@ -3,6 +3,7 @@
 // https:// verifies the server certificate (against --ca-cert, else the system store) and its
 // host name; http:// is refused unless the caller allows plaintext, because tokens would travel
 // in the clear.
+#include <boost/beast/http/verb.hpp>
 #include <string>
 
 #include "core/result.hpp"
@@ -31,7 +32,15 @@ struct SignerClientOptions {
   bool allow_plaintext = false;
 };
 
-// GET base_path + target. Errors: unreachable, TLS failure, plaintext refused.
+struct SignerRequest {
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::string target;  // appended to the URL's path
+  std::string body;    // JSON, or empty
+};
+
+// One request to the signer. Errors: unreachable, TLS failure, plaintext refused.
+Result<SignerResponse> signer_request(const SignerClientOptions& options, const SignerRequest& request);
+// GET base_path + target.
 Result<SignerResponse> signer_get(const SignerClientOptions& options, const std::string& target);
 
 }  // namespace cc::app

@@ -58,6 +58,12 @@ std::string_view scope_name(Scope scope) {
   return "unknown";
 }
 
+std::string scope_list() {
+  std::string out;
+  for (const auto& [s, text] : kScopes) out += (out.empty() ? "" : ", ") + std::string(text);
+  return out;
+}
+
 Verdict evaluate(const Policy& policy, const Access& access) {
   bool allowed = false;
   for (const auto& rule : policy.rules) {

@@ -21,6 +21,8 @@ enum class Scope { sign, public_keys, list_keys, import_keystores, delete_keys, 
 
 std::optional<Scope> parse_scope(std::string_view name);
 std::string_view scope_name(Scope scope);
+// "sign, public_keys, …": every scope, for error messages.
+std::string scope_list();
 
 struct Rule {
   bool allow = true;

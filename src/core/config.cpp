@@ -177,6 +177,12 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("anti_slashing.max_batch", "uint",
                          "Most signing records committed in one transaction (group commit)",
                          [](Config& c) -> std::uint32_t& { return c.anti_slashing.max_batch; }));
+  f.push_back(enum_field("signer_state.backend", {"file"},
+                         "Where runtime auth policies and tokens live: file (a directory; replicas on one host or "
+                         "a shared volume)",
+                         [](Config& c) -> std::string& { return c.signer_state.backend; }));
+  f.push_back(string_field("signer_state.path", "file backend: directory of the signer state (created 0700)",
+                           [](Config& c) -> std::string& { return c.signer_state.path; }));
   f.push_back(enum_field("logging.level", {"trace", "debug", "info", "warn", "error"}, "Log level",
                          [](Config& c) -> std::string& { return c.logging.level; }));
   f.push_back(enum_field("logging.format", {"text", "json"}, "Log format",
@@ -211,7 +217,8 @@ std::string unknown_key_message(const std::string& path, const std::string& sour
 
 // Sections whose keys exist in the documented configuration but are not built into this version.
 bool is_unsupported_section(const std::string& path) {
-  for (const char* s : {"signer_state", "tee", "chamber", "key_sources.dynamodb"}) {
+  for (const char* s : {"signer_state.table", "signer_state.refresh_interval_seconds",
+                        "signer_state.unseal_timeout_minutes", "tee", "chamber", "key_sources.dynamodb"}) {
     const std::string p(s);
     if (path == p || path.rfind(p + ".", 0) == 0) return true;
   }

@@ -84,6 +84,12 @@ struct HttpConfig {
   KeyManagerApiConfig key_manager_api;
 };
 
+// signer_state: runtime state shared by replicas (auth policies and tokens).
+struct SignerStateConfig {
+  std::string backend = "file";        // file (dynamodb: the AWS issue)
+  std::string path = "./data/state";   // file backend: a directory
+};
+
 struct LoggingConfig {
   std::string level = "info";
   std::string format = "text";
@@ -98,6 +104,7 @@ struct Config {
   FilesystemKeysConfig filesystem_keys;
   AntiSlashingConfig anti_slashing;
   AuthConfig auth;
+  SignerStateConfig signer_state;
   LoggingConfig logging;
 };
 

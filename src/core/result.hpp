@@ -14,7 +14,9 @@ struct Error {
   enum class Kind {
     invalid_argument,  // malformed input: 400
     not_found,         // unknown key or resource: 404
+    unauthenticated,   // missing, unknown or expired credentials: 401
     forbidden,         // refused by policy (wrong network, canary, ...): 403
+    conflict,          // the resource exists already, or is still in use: 409
     refused,           // refused by anti-slashing: 412
     unavailable,       // storage down, overloaded: 503
     internal,          // a bug or an unexpected system failure: 500
@@ -24,7 +26,9 @@ struct Error {
 
   static Error invalid(std::string m) { return {Kind::invalid_argument, std::move(m)}; }
   static Error not_found(std::string m) { return {Kind::not_found, std::move(m)}; }
+  static Error unauthenticated(std::string m) { return {Kind::unauthenticated, std::move(m)}; }
   static Error forbidden(std::string m) { return {Kind::forbidden, std::move(m)}; }
+  static Error conflict(std::string m) { return {Kind::conflict, std::move(m)}; }
   static Error unavailable(std::string m) { return {Kind::unavailable, std::move(m)}; }
   static Error internal(std::string m) { return {Kind::internal, std::move(m)}; }
 };

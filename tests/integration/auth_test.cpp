@@ -17,24 +17,6 @@ std::string exit_body() {
          R"(,"voluntary_exit":{"epoch":"1","validator_index":"5"}})";
 }
 
-std::string basic(const std::string& user, const std::string& password) {
-  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const std::string in = user + ":" + password;
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(tbl[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(tbl[((val << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4) out.push_back('=');
-  return "Basic " + out;
-}
-
 class AuthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -104,8 +86,8 @@ TEST_F(AuthTest, PolicyLimitsKeysAndOperations) {
 }
 
 TEST_F(AuthTest, BasicCredentialsCarryTheTokenAsPassword) {
-  EXPECT_EQ(client(basic("any-user-name", kVcToken)).post(sign_path(0), randao(2)).status, 200u);
-  EXPECT_EQ(client(basic("vc", "wrong-token-0123456789")).post(sign_path(0), randao(2)).status, 401u);
+  EXPECT_EQ(client(basic_auth("any-user-name", kVcToken)).post(sign_path(0), randao(2)).status, 200u);
+  EXPECT_EQ(client(basic_auth("vc", "wrong-token-0123456789")).post(sign_path(0), randao(2)).status, 401u);
 }
 
 TEST_F(AuthTest, TokensNeverReachTheLog) {
@@ -125,7 +107,7 @@ TEST(AuthConfig, BadPoliciesStopStartUpNamingThePolicy) {
        }) {
     std::ofstream(dir / "c.yaml") << c.yaml;
     auto [code, out] = run_command({binary_path(), "server", "-c", (dir / "c.yaml").string(), "--anti-slashing-path",
-                                    (dir / "db.sqlite").string()},
+                                    (dir / "db.sqlite").string(), "--signer-state-path", (dir / "state").string()},
                                    c.env);
     EXPECT_EQ(code, 2) << c.yaml << out;
     EXPECT_NE(out.find(c.mentions), std::string::npos) << c.yaml << " -> " << out;

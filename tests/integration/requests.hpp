@@ -42,4 +42,23 @@ inline std::string randao(std::uint64_t epoch) {
          std::to_string(epoch) + R"("}})";
 }
 
+// An Authorization header for HTTP Basic credentials.
+inline std::string basic_auth(const std::string& user, const std::string& password) {
+  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string in = user + ":" + password;
+  std::string out;
+  int val = 0, bits = -6;
+  for (unsigned char c : in) {
+    val = (val << 8) + c;
+    bits += 8;
+    while (bits >= 0) {
+      out.push_back(tbl[(val >> bits) & 0x3F]);
+      bits -= 6;
+    }
+  }
+  if (bits > -6) out.push_back(tbl[((val << 8) >> (bits + 8)) & 0x3F]);
+  while (out.size() % 4) out.push_back('=');
+  return "Basic " + out;
+}
+
 }  // namespace cc::test

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <sstream>
@@ -48,6 +49,10 @@ bool SignerInstance::start(std::string& error, bool wait_healthy) {
                                    "--server-listen-port", "0",
                                    "--key-sources-filesystem-paths", (dir_ / "keys").string(),
                                    "--anti-slashing-path", (dir_ / "data" / "slashing.sqlite").string()};
+  // Each instance keeps its signer state (runtime tokens) beside its database unless told otherwise.
+  if (std::find(args_.begin(), args_.end(), "--signer-state-path") == args_.end()) {
+    argv.insert(argv.end(), {"--signer-state-path", (dir_ / "data" / "state").string()});
+  }
   argv.insert(argv.end(), args_.begin(), args_.end());
   process_.reset();
   std::filesystem::create_directories(dir_ / "keys");

@@ -110,7 +110,7 @@ TEST(Tls, BadCertificateFilesStopStartUpNamingTheFile) {
   auto dir = make_temp_dir("tls");
   std::ofstream(dir / "bad.crt") << "garbage";
   auto [code, out] = run_command({binary_path(), "server", "--anti-slashing-path", (dir / "db.sqlite").string(),
-                                  "--tls-mode", "file", "--tls-file-cert-path", (dir / "bad.crt").string(),
+                                  "--signer-state-path", (dir / "state").string(), "--tls-mode", "file", "--tls-file-cert-path", (dir / "bad.crt").string(),
                                   "--tls-file-key-path", (dir / "missing.key").string()});
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("bad.crt"), std::string::npos) << out;

@@ -10,9 +10,10 @@ ALLOWED = {
     "crypto": {"core"},
     "keys": {"core", "crypto"},
     "slashing": {"core"},
-    "auth": {"core"},
-    "api": {"core", "ssz", "crypto", "keys", "slashing", "auth"},
-    "app": {"core", "ssz", "crypto", "keys", "slashing", "auth", "api"},
+    "state": {"core"},
+    "auth": {"core", "state"},
+    "api": {"core", "ssz", "crypto", "keys", "slashing", "state", "auth"},
+    "app": {"core", "ssz", "crypto", "keys", "slashing", "state", "auth", "api"},
 }
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".") / "src"
 include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
