@@ -48,6 +48,12 @@ ENDPOINTS (port server.listen_port)
   GET  /upcheck                     liveness ("OK")
   GET  /healthcheck                 readiness (JSON; 503 until keys are loaded and the database is writable)
   GET  /api/v1/eth2/highWatermark   the high watermark {"epoch","slot"}, {} when none (see `slashing watermark`)
+  /api/v1/chamber/auth/...          the Auth API: policies and tokens (see `operator auth --help`)
+
+AUTH
+  Until a policy (auth.policies) or a runtime token exists, every endpoint but the Auth API is open. A signer
+  whose state (signer_state.path) holds no management token logs a one-time setup token at start; exchange it
+  with `containment-chamber operator generate-root-token`, then create tokens with `operator auth tokens create`.
 
 EXAMPLE
   containment-chamber keys generate --count 4 --out ./keys --password-file ./pw.txt
