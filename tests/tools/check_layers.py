@@ -9,11 +9,12 @@ ALLOWED = {
     "ssz": {"core"},
     "crypto": {"core"},
     "keys": {"core", "crypto"},
-    "slashing": {"core"},
-    "state": {"core"},
+    "slashing": {"core", "aws"},
+    "aws": {"core"},
+    "state": {"core", "aws"},
     "auth": {"core", "state"},
-    "api": {"core", "ssz", "crypto", "keys", "slashing", "state", "auth"},
-    "app": {"core", "ssz", "crypto", "keys", "slashing", "state", "auth", "api"},
+    "api": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "auth"},
+    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "auth", "api"},
 }
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".") / "src"
 include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
