@@ -19,20 +19,6 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-std::optional<std::string> base64_decode(std::string_view in) {
-  if (in.empty() || in.size() % 4 != 0) return std::nullopt;
-  std::string out(in.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t len = static_cast<std::size_t>(n);
-  // EVP_DecodeBlock counts padding as zero bytes.
-  if (in.back() == '=') --len;
-  if (in.size() >= 2 && in[in.size() - 2] == '=') --len;
-  out.resize(len);
-  return out;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -49,8 +35,10 @@ std::optional<std::string> token_from_header(std::string_view authorization) {
     return std::string(token);
   }
   if (iequals_prefix(authorization, "basic ")) {
-    auto decoded = base64_decode(trim(authorization.substr(6)));
-    if (!decoded) return std::nullopt;
+    auto raw = from_base64(trim(authorization.substr(6)));
+    if (!raw) return std::nullopt;
+    const std::string decoded_text(raw->begin(), raw->end());
+    const std::string* decoded = &decoded_text;
     auto colon = decoded->find(':');
     if (colon == std::string::npos || colon + 1 == decoded->size()) return std::nullopt;
     return decoded->substr(colon + 1);

@@ -177,8 +177,12 @@ struct TokenService::Snapshot {
   std::vector<std::shared_ptr<const Policy>> effective;  // per token, same order
 };
 
-TokenService::TokenService(state::DocumentStore& store, KnownOperation known_operation, Clock clock)
-    : store_(store), known_(std::move(known_operation)), clock_(clock ? std::move(clock) : Clock(system_now)) {}
+TokenService::TokenService(state::DocumentStore& store, KnownOperation known_operation, Clock clock,
+                           std::chrono::milliseconds refresh)
+    : store_(store),
+      known_(std::move(known_operation)),
+      clock_(clock ? std::move(clock) : Clock(system_now)),
+      refresh_(refresh) {}
 
 Result<std::shared_ptr<const TokenService::Snapshot>> TokenService::load() {
   auto doc = store_.get(kDocument);
@@ -215,20 +219,28 @@ Status TokenService::open() {
   auto snap = load();
   if (!snap) return snap.error();
   snapshot_ = std::move(*snap);
+  loaded_at_ = std::chrono::steady_clock::now();
   return {};
 }
 
 std::shared_ptr<const TokenService::Snapshot> TokenService::current() {
   std::lock_guard lock(mu_);
   auto stamp = store_.change_stamp(kDocument);
-  if (snapshot_ && !broken_ && stamp && stamp == stamp_) return snapshot_;
+  const auto now = std::chrono::steady_clock::now();
+  if (snapshot_ && !broken_ && !stale_) {
+    if (stamp && stamp == stamp_) return snapshot_;
+    // A store without change stamps is re-read every `refresh_`.
+    if (!stamp && (refresh_.count() == 0 || now - loaded_at_ < refresh_)) return snapshot_;
+  }
   auto snap = load();
   if (!snap) {
     broken_ = true;
     return nullptr;
   }
   broken_ = false;
+  stale_ = false;
   stamp_ = std::move(stamp);
+  loaded_at_ = now;
   snapshot_ = std::move(*snap);
   return snapshot_;
 }
@@ -276,7 +288,7 @@ Result<T> TokenService::modify(Change&& change) {
   if (!written) return written.error();
   {
     std::lock_guard lock(mu_);
-    stamp_.reset();  // read our own write (and anything after it) on the next lookup
+    stale_ = true;  // read our own write (and anything after it) on the next lookup
   }
   return std::move(*out);
 }

@@ -79,7 +79,11 @@ struct Found {
 class TokenService {
  public:
   using Clock = std::function<std::int64_t()>;  // unix seconds
-  TokenService(state::DocumentStore& store, KnownOperation known_operation, Clock clock = {});
+  // `refresh`: how often to re-read a store that cannot tell cheaply whether the document
+  // changed (DynamoDB); 0 never (tests only: another replica's revocation would go unseen). The
+  // file store is checked before every lookup whatever this says.
+  TokenService(state::DocumentStore& store, KnownOperation known_operation, Clock clock = {},
+               std::chrono::milliseconds refresh = std::chrono::seconds(1));
 
   // Reads the state once. An unreadable or malformed document is an error naming it (start-up
   // stops rather than run with an unknown set of tokens).
@@ -131,6 +135,9 @@ class TokenService {
   std::mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::optional<std::string> stamp_;
+  std::chrono::milliseconds refresh_;
+  std::chrono::steady_clock::time_point loaded_at_{};
+  bool stale_ = false;   // this replica wrote: read it back before the next lookup
   bool broken_ = false;  // the last reload failed
   std::optional<Bytes<32>> setup_hash_;  // SHA-256 of the setup token, until used
 };

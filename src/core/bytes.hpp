@@ -46,6 +46,11 @@ Result<Bytes<N>> from_hex_fixed(std::string_view text) {
 // empty strings and values above 2^64-1.
 Result<std::uint64_t> parse_uint64(std::string_view text);
 
+// Standard base64 (RFC 4648, with padding). Decoding is strict: length a multiple of 4, only the
+// alphabet, padding only at the end; the error says what is wrong.
+std::string to_base64(std::span<const std::uint8_t> bytes);
+Result<ByteVector> from_base64(std::string_view text);
+
 // Overwrites memory in a way the optimiser cannot drop.
 void secure_zero(void* data, std::size_t size);
 

@@ -75,3 +75,29 @@ TEST(SecretBytes, ZeroisedOnDestruction) {
 
 }  // namespace
 }  // namespace cc
+
+namespace cc {
+namespace {
+
+// RFC 4648 section 10 test vectors.
+TEST(Base64, Rfc4648VectorsRoundTrip) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : cases) {
+    const ByteVector bytes(plain.begin(), plain.end());
+    EXPECT_EQ(to_base64(bytes), encoded);
+    auto back = from_base64(encoded);
+    ASSERT_TRUE(back.ok()) << encoded;
+    EXPECT_EQ(*back, bytes);
+  }
+}
+
+TEST(Base64, StrictDecoding) {
+  for (const char* bad : {"Zg=", "Zg=a", "Z===", "Zm9v!A==", "Zg==Zm9v", "=Zg="}) {
+    EXPECT_FALSE(from_base64(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace cc
