@@ -235,6 +235,7 @@ void KeyManagerApi::finish_import(ImportJob& job) {
   std::lock_guard lock(write_mutex_);
   // Keys this request may add: decrypted, not loaded, and first of their kind in the request.
   std::set<std::string> candidates;
+  std::vector<BlsPublicKey> candidate_keys;
   for (auto& item : job.items) {
     if (!item.key) continue;
     const auto hex = to_hex(item.key->public_key());
@@ -242,19 +243,33 @@ void KeyManagerApi::finish_import(ImportJob& job) {
       item.status = "duplicate";
       item.message = "key already loaded";
       item.key.reset();
+    } else {
+      candidate_keys.push_back(item.key->public_key());
     }
   }
   std::size_t imported = 0, duplicates = 0, errors = 0;
-  std::string interchange_error;
+  std::string not_imported;  // why no key of this request is imported, if so
   if (job.slashing_protection && !candidates.empty()) {
     // Before any key becomes usable: no signature may precede its imported history.
     auto imported_history = store_.import_interchange(only_keys(*job.slashing_protection, candidates));
-    if (!imported_history) interchange_error = imported_history.error().message;
+    if (!imported_history) {
+      not_imported = "slashing_protection not imported, so no key was imported: " + imported_history.error().message;
+    }
+  }
+  if (not_imported.empty() && !candidate_keys.empty()) {
+    // A key deleted through this API (here or on a replica sharing the database) is disabled in
+    // the database; importing it again is what enables it, once its history is in and before
+    // the key is usable. Enabling a key that was never disabled changes nothing.
+    auto enabled = store_.enable(candidate_keys);
+    if (!enabled) {
+      not_imported =
+          "the anti-slashing database could not enable the keys, so no key was imported: " + enabled.error().message;
+    }
   }
   for (auto& item : job.items) {
-    if (!interchange_error.empty() && item.status != "error") {
+    if (!not_imported.empty() && item.status != "error") {
       item.status = "error";
-      item.message = "slashing_protection not imported, so no key was imported: " + interchange_error;
+      item.message = not_imported;
       item.key.reset();
     } else if (item.key) {
       const auto& pk = item.key->public_key();
@@ -272,8 +287,7 @@ void KeyManagerApi::finish_import(ImportJob& job) {
     (item.status == "imported" ? imported : item.status == "duplicate" ? duplicates : errors)++;
   }
   spdlog::info("key manager: import of {} keystores: {} imported, {} duplicate, {} error{}", job.items.size(), imported,
-               duplicates, errors,
-               interchange_error.empty() ? "" : " (slashing_protection: " + interchange_error + ")");
+               duplicates, errors, not_imported.empty() ? "" : " (" + not_imported + ")");
   boost::json::array data;
   for (auto& item : job.items) data.push_back(status_entry(item.status, std::move(item.message)));
   job.respond(json_response(200, boost::json::serialize(boost::json::object{{"data", std::move(data)}})));
@@ -310,7 +324,7 @@ HttpResponse KeyManagerApi::delete_keys(const std::vector<std::string>& pubkeys)
     std::string path;
   };
   std::vector<Entry> entries(pubkeys.size());
-  std::vector<BlsPublicKey> to_export;
+  std::vector<BlsPublicKey> to_disable, also_export;
   for (std::size_t i = 0; i < pubkeys.size(); ++i) {
     auto& e = entries[i];
     auto pk = from_hex_fixed<48>(pubkeys[i]);
@@ -320,28 +334,37 @@ HttpResponse KeyManagerApi::delete_keys(const std::vector<std::string>& pubkeys)
     }
     e.pk = *pk;
     if (auto path = memory_keys_.find(e.pk)) {
-      // Removed before the export, so that nothing is signed after the history is read.
+      // Out of the registry first: no request arriving from now on finds the key here.
       e.key = keys_.find(e.pk);
       keys_.remove(e.pk);
       memory_keys_.unmark(e.pk);
       e.path = *path;
       e.outcome = Outcome::deleted;
+      to_disable.push_back(e.pk);
     } else if (keys_.contains(e.pk)) {
       e.message = "key loaded from the filesystem; remove the file instead";
-      continue;
     } else {
+      // Not loaded here: its history is returned, but the key is left as it is (a replica
+      // sharing the database may load it from its own files, which this request cannot remove).
       e.outcome = Outcome::inactive_or_unknown;
+      also_export.push_back(e.pk);
     }
-    if (std::find(to_export.begin(), to_export.end(), e.pk) == to_export.end()) to_export.push_back(e.pk);
   }
 
   std::string interchange = empty_interchange();
-  if (!to_export.empty()) {
-    auto exported = store_.export_interchange(to_export);
+  if (!to_disable.empty() || !also_export.empty()) {
+    // One transaction serialised with signing: a request for a deleted key that was already past
+    // the registry lookup (queued for its anti-slashing check) either committed before, and is in
+    // the export, or is decided after and refused (key_disabled), as on every replica sharing the
+    // database, until the key is imported again.
+    auto exported = store_.disable_and_export(to_disable, also_export);
     if (exported) {
-      interchange = std::move(*exported);
-    } else if (exported.error().kind != Error::Kind::not_found) {
-      // Without the history a deleted key cannot safely move elsewhere: keep it here.
+      if (*exported) interchange = std::move(**exported);  // nullopt: nothing ever recorded
+    } else {
+      // Without the history a deleted key cannot safely move elsewhere: keep it here. The
+      // transaction rolled back, so the key is not disabled either (unless a PostgreSQL connection
+      // broke during COMMIT, slashing_store.hpp: then it refuses to sign until deleted again or
+      // imported again, the safe side; re-enabling here could undo another replica's delete).
       for (auto& e : entries) {
         if (e.outcome == Outcome::deleted && e.key) {
           memory_keys_.mark(e.pk, e.path);

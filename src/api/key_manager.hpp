@@ -9,7 +9,13 @@
 // Imported keys are memory keys (keys::MemoryKeys): signing with them works as soon as the
 // response is sent; only they can be deleted here, and a restart forgets them. An attached
 // interchange is imported (all or nothing) before any key of the request becomes usable; if it
-// fails, no key is imported. Keystores are decrypted (scrypt: up to ~1 s and 256 MiB each) on
+// fails, no key is imported.
+// A deleted key is also disabled in the anti-slashing database, in the transaction that reads
+// its export (SlashingStore::disable_and_export), so a request already in flight for it is
+// either in the export or refused, and every replica sharing the database refuses it from then
+// on (404, key_disabled); importing it again enables it (SlashingStore::enable) once its
+// attached history is in. If the database fails, a deleted key stays loaded and enabled
+// (status error). Keystores are decrypted (scrypt: up to ~1 s and 256 MiB each) on
 // this object's own small pool, never on an I/O thread; export and import of slashing data
 // run there too. Passwords and secrets are never logged.
 //

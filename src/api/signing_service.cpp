@@ -99,6 +99,13 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, co
           return finish(failure(503, "anti-slashing database unavailable: " + decision.error().message,
                                 "slashing_db_unavailable"));
         }
+        if (decision->refusal == slashing::Refusal::key_disabled) {
+          // 404 like an unknown key, not 412: the key was deleted through the Key Manager API (here
+          // or on a replica sharing the database) and nothing about this message is slashable. A
+          // validator client treats 412 as "slashable" (Teku reports it so), while 404 says what a
+          // request a moment later gets here anyway, whichever side of the delete it fell on.
+          return finish(failure(404, decision->detail, std::string(slashing::refusal_name(decision->refusal))));
+        }
         if (!decision->allowed()) {
           return finish(failure(412, decision->detail, std::string(slashing::refusal_name(decision->refusal))));
         }

@@ -2,7 +2,8 @@
 // SigningService is the signing request path: decode and recompute the signing root, look up
 // the key, check and durably record the message (blocks and attestations), then compute the
 // BLS signature on the signing pool. No signature is computed before the protection check has
-// passed, and none is handed back before its record is durable.
+// passed, and none is handed back before its record is durable. Refusals answer 412, except
+// key_disabled (a key deleted through the Key Manager API): 404, as for a key not loaded.
 //
 // Admission is bounded: past `max_pending` requests in flight, new ones are answered 503 at
 // once instead of queueing without limit. Thread-safe; `sign` may be called from any I/O thread
@@ -24,7 +25,7 @@ struct SignOutcome {
   unsigned status = 200;
   BlsSignature signature{};  // valid when status == 200
   std::string message;       // why, when status != 200
-  std::string reason;        // machine-readable refusal (412) or error class
+  std::string reason;        // machine-readable refusal (412, key_disabled 404) or error class
 };
 
 // Asked once the request type is decoded: nullopt when the caller may sign that operation,

@@ -56,6 +56,7 @@ constexpr const char* kSetWatermarks =
 struct KeyState {
   std::uint64_t id = 0;
   std::optional<std::uint64_t> low_slot, low_source, low_target;
+  bool disabled = false;
   bool watermarks_changed = false;
   std::map<std::uint64_t, Root> new_blocks;  // slot -> root
   std::vector<PriorVote> new_votes;
@@ -197,6 +198,7 @@ Status Batch::take_facts(std::vector<PgResult>& r) {
     k.low_slot = locked.optional_u64(row, 2);
     k.low_source = locked.optional_u64(row, 3);
     k.low_target = locked.optional_u64(row, 4);
+    k.disabled = locked.text(row, 5) == "t";
     keys_.emplace(locked.bytes<48>(row, 1), std::move(k));
   }
   for (std::size_t i = 0; i < checks_.size(); ++i) {
@@ -237,6 +239,7 @@ Decision Batch::decide_block(std::size_t i, const BlockProposal& m) {
   BlockFacts f;
   f.low_slot = k.low_slot;
   f.high = high_;
+  f.key_disabled = k.disabled;
   if (auto mine = k.new_blocks.find(m.slot); mine != k.new_blocks.end()) {
     f.same_slot = RecordedRoot(mine->second);
   } else if (auto stored = facts_.block_at_slot.find(i); stored != facts_.block_at_slot.end()) {
@@ -255,6 +258,7 @@ Decision Batch::decide_vote(std::size_t i, const AttestationVote& m) {
   KeyState& k = keys_.at(m.pubkey);
   VoteFacts f;
   f.high = high_;
+  f.key_disabled = k.disabled;
   f.low_source = k.low_source;
   f.low_target = k.low_target;
   if (auto stored = facts_.votes_at_target.find(i); stored != facts_.votes_at_target.end())

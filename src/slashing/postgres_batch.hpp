@@ -5,7 +5,8 @@
 //   round 1  BEGIN; take the high watermark's advisory lock (shared) and read it; (bind the
 //            genesis_validators_root if none is known); create the rows of keys
 //            never seen; lock every key row of the batch, sorted by pubkey (SELECT … FOR UPDATE:
-//            replicas meeting on a key queue here, and the fixed order rules out deadlocks);
+//            replicas meeting on a key queue here, and the fixed order rules out deadlocks;
+//            the locked rows carry the watermarks and the disabled flag);
 //            then fetch, for every message, the facts rules.hpp needs (record at the same slot,
 //            votes at the same target, one surrounding and one surrounded vote).
 //   decide   in arrival order with judge_block()/judge_attestation(), each message seeing the

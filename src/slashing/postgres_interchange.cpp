@@ -58,6 +58,11 @@ constexpr const char* kExportVotes =
     "WHERE ($1::bytea[] IS NULL OR v.pubkey = ANY ($1::bytea[])) AND a.target_epoch >= coalesce(v.low_target_epoch, 0) "
     "ORDER BY v.pubkey, a.target_epoch, a.source_epoch";
 
+// $1 pubkeys, locked already (kLockKeys).
+constexpr const char* kDisableKeys = "UPDATE cc_validators SET disabled = true WHERE pubkey = ANY ($1::bytea[])";
+constexpr const char* kEnableKeys =
+    "UPDATE cc_validators SET disabled = false WHERE pubkey = ANY ($1::bytea[]) AND disabled";
+
 Error other_network(const Root& file_gvr, const Root& recorded) {
   return Error::invalid("interchange genesis_validators_root " + to_hex(file_gvr) + " does not match " +
                         to_hex(recorded) + " recorded in the anti-slashing database (another network?)");
@@ -221,67 +226,149 @@ Status import_postgres_interchange(PgConnection& db, const std::vector<Interchan
   return {};
 }
 
+namespace {
+
+// The statements of an export, in this order (export_from reads them): the network, the keys
+// with their watermarks, their blocks, their votes. `filter`: an array of pubkeys, or NULL for all.
+std::vector<PgQuery> export_reads(const std::optional<std::string>& filter) {
+  return {{kReadGvr, {}}, {kExportKeys, {filter}}, {kExportBlocks, {filter}}, {kExportVotes, {filter}}};
+}
+
+// The document from the results of export_reads() at r[first…first+3], keys in the order of
+// `only` (empty: by pubkey); nullopt when no genesis_validators_root is recorded. Throws
+// std::runtime_error on unexpected data.
+std::optional<Interchange> export_from(const std::vector<PgResult>& r, std::size_t first,
+                                       const std::vector<BlsPublicKey>& only) {
+  const auto& gvr = r[first];
+  const auto& keys = r[first + 1];
+  const auto& blocks = r[first + 2];
+  const auto& votes = r[first + 3];
+  if (gvr.rows() == 0) return std::nullopt;
+  Interchange out;
+  out.genesis_validators_root = gvr.bytes<32>(0, 0);
+  std::map<BlsPublicKey, InterchangeRecord> found;
+  std::map<BlsPublicKey, std::pair<LowWatermarks, std::optional<std::uint64_t>>> low;  // and newest source below
+  std::vector<BlsPublicKey> order;
+  for (int row = 0; row < keys.rows(); ++row) {
+    const auto pubkey = keys.bytes<48>(row, 0);
+    found[pubkey].pubkey = pubkey;
+    low[pubkey] = {{keys.optional_u64(row, 1), keys.optional_u64(row, 2), keys.optional_u64(row, 3)},
+                   keys.optional_u64(row, 4)};
+    order.push_back(pubkey);
+  }
+  for (int row = 0; row < blocks.rows(); ++row) {
+    auto it = found.find(blocks.bytes<48>(row, 0));
+    if (it != found.end()) it->second.signed_blocks.push_back({blocks.u64(row, 1), blocks.root(row, 2)});
+  }
+  for (int row = 0; row < votes.rows(); ++row) {
+    auto it = found.find(votes.bytes<48>(row, 0));
+    if (it != found.end()) {
+      it->second.signed_attestations.push_back({votes.u64(row, 1), votes.u64(row, 2), votes.root(row, 3)});
+    }
+  }
+  for (auto& [pubkey, record] : found) {
+    const auto& [marks, newest_source_below] = low.at(pubkey);
+    add_watermark_entries(record, marks, newest_source_below);
+  }
+  if (!only.empty()) order = only;  // the caller's order
+  for (const auto& pubkey : order) {
+    if (auto it = found.find(pubkey); it != found.end()) out.data.push_back(it->second);
+  }
+  return out;
+}
+
+PgArray array_of(const std::vector<BlsPublicKey>& keys) {
+  PgArray out;
+  for (const auto& k : keys) out.add(k);
+  return out;
+}
+
+}  // namespace
+
 Result<Interchange> export_postgres_interchange(PgConnection& db, const std::vector<BlsPublicKey>& only,
                                                 PgDeadline deadline) {
   std::optional<std::string> filter;
-  if (!only.empty()) {
-    PgArray keys;
-    for (const auto& k : only) keys.add(k);
-    filter = keys.str();
-  }
-  auto read = db.run(
-      {
-          {"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}},  // one snapshot for all of it
-          pg_local_timeout(deadline),
-          {kReadGvr, {}},
-          {kExportKeys, {filter}},
-          {kExportBlocks, {filter}},
-          {kExportVotes, {filter}},
-          {"COMMIT", {}},
-      },
-      deadline);
+  if (!only.empty()) filter = array_of(only).str();
+  std::vector<PgQuery> q = {
+      {"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}},  // one snapshot for all of it
+      pg_local_timeout(deadline),
+  };
+  for (auto& read : export_reads(filter)) q.push_back(std::move(read));
+  q.push_back({"COMMIT", {}});
+  auto read = db.run(q, deadline);
   if (!read) return read.error();
-  const auto& r = *read;
-  if (r[2].rows() == 0) {
+  std::optional<Interchange> out;
+  try {
+    out = export_from(*read, 2, only);
+  } catch (const std::exception& e) {
+    return Error::unavailable(db.name() + ": export failed: unexpected data: " + e.what());
+  }
+  if (!out) {
     return Error::not_found(
         "nothing to export: the anti-slashing database has no genesis_validators_root yet "
         "(nothing signed or imported)");
   }
-  Interchange out;
-  try {
-    out.genesis_validators_root = r[2].bytes<32>(0, 0);
-    std::map<BlsPublicKey, InterchangeRecord> found;
-    std::map<BlsPublicKey, std::pair<LowWatermarks, std::optional<std::uint64_t>>> low;  // and newest source below
-    std::vector<BlsPublicKey> order;
-    for (int row = 0; row < r[3].rows(); ++row) {
-      const auto pubkey = r[3].bytes<48>(row, 0);
-      found[pubkey].pubkey = pubkey;
-      low[pubkey] = {{r[3].optional_u64(row, 1), r[3].optional_u64(row, 2), r[3].optional_u64(row, 3)},
-                     r[3].optional_u64(row, 4)};
-      order.push_back(pubkey);
+  return std::move(*out);
+}
+
+Result<std::optional<Interchange>> disable_and_export_postgres(PgConnection& db,
+                                                               const std::vector<BlsPublicKey>& disable,
+                                                               const std::vector<BlsPublicKey>& also_export,
+                                                               PgDeadline deadline) {
+  std::vector<BlsPublicKey> exported;  // the caller's order, each key once
+  for (const auto* list : {&disable, &also_export}) {
+    for (const auto& pubkey : *list) {
+      if (std::find(exported.begin(), exported.end(), pubkey) == exported.end()) exported.push_back(pubkey);
     }
-    for (int row = 0; row < r[4].rows(); ++row) {
-      auto it = found.find(r[4].bytes<48>(row, 0));
-      if (it != found.end()) it->second.signed_blocks.push_back({r[4].u64(row, 1), r[4].root(row, 2)});
-    }
-    for (int row = 0; row < r[5].rows(); ++row) {
-      auto it = found.find(r[5].bytes<48>(row, 0));
-      if (it != found.end()) {
-        it->second.signed_attestations.push_back({r[5].u64(row, 1), r[5].u64(row, 2), r[5].root(row, 3)});
-      }
-    }
-    for (auto& [pubkey, record] : found) {
-      const auto& [marks, newest_source_below] = low.at(pubkey);
-      add_watermark_entries(record, marks, newest_source_below);
-    }
-    if (!only.empty()) order = only;  // the caller's order
-    for (const auto& pubkey : order) {
-      if (auto it = found.find(pubkey); it != found.end()) out.data.push_back(it->second);
-    }
-  } catch (const std::exception& e) {
-    return Error::unavailable(db.name() + ": export failed: unexpected data: " + e.what());
   }
+  auto sorted = [](std::vector<BlsPublicKey> keys) {  // lock order, as in signing batches
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    return array_of(keys).str();
+  };
+  const std::string to_disable = sorted(disable);
+  // Every exported key is locked, not only the disabled ones: each writer of a key's records holds
+  // its row lock, so the export statements below (READ COMMITTED, one snapshot each) agree.
+  const std::string to_lock = sorted(exported);
+  std::vector<PgQuery> q = {
+      {"BEGIN ISOLATION LEVEL READ COMMITTED", {}},
+      pg_local_timeout(deadline),
+      {kAddKeys, {to_disable}},
+      {kLockKeys, {to_lock}},
+      {kDisableKeys, {to_disable}},
+  };
+  // An explicit empty list, never NULL (which would export every key).
+  for (auto& read : export_reads(array_of(exported).str())) q.push_back(std::move(read));
+  auto read = db.run(q, deadline);
+  if (!read) return read.error();
+  std::optional<Interchange> out;
+  try {
+    out = export_from(*read, 5, exported);
+  } catch (const std::exception& e) {
+    db.disconnect();  // rolls back: no key is disabled without its history handed over
+    return Error::unavailable(db.name() + ": export failed (nothing changed): unexpected data: " + e.what());
+  }
+  // Only now: a caller never gets "disabled" without the export, nor the export without the flag.
+  auto committed = db.run(PgQuery{"COMMIT", {}}, deadline);
+  if (!committed) return committed.error();
   return out;
+}
+
+Status enable_postgres_keys(PgConnection& db, const std::vector<BlsPublicKey>& keys, PgDeadline deadline) {
+  std::vector<BlsPublicKey> sorted = keys;  // lock order, as in signing batches
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  const std::string locked = array_of(sorted).str();
+  auto r = db.run(
+      {
+          {"BEGIN ISOLATION LEVEL READ COMMITTED", {}},
+          {kLockKeys, {locked}},
+          {kEnableKeys, {locked}},
+          {"COMMIT", {}},
+      },
+      deadline);
+  if (!r) return r.error();
+  return {};
 }
 
 }  // namespace cc::slashing

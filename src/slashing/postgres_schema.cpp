@@ -52,6 +52,12 @@ const std::vector<Migration>& migrations() {
            " epoch bigint NOT NULL CHECK (epoch >= 0),"
            " slot bigint NOT NULL CHECK (slot >= 0))",
        }},
+      {3,
+       "disabled keys (Key Manager API delete)",
+       {
+           // Without a table rewrite (a constant default): quick even on a large table.
+           "ALTER TABLE cc_validators ADD COLUMN disabled boolean NOT NULL DEFAULT false",
+       }},
   };
   return list;
 }

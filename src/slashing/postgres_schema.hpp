@@ -5,16 +5,18 @@
 //
 //   cc_schema_migrations(version, description, applied_at)   one row per applied migration
 //   cc_meta(key, value)                  genesis_validators_root, health_probe
-//   cc_validators(id, pubkey, low_slot, low_source_epoch, low_target_epoch)   the per-key row every
-//                                        writer locks (SELECT … FOR UPDATE) before it reads or writes
-//                                        that key's records; explicit low watermarks
+//   cc_validators(id, pubkey, low_slot, low_source_epoch, low_target_epoch, disabled)   the per-key
+//                                        row every writer locks (SELECT … FOR UPDATE) before it reads
+//                                        or writes that key's records; explicit low watermarks;
+//                                        disabled after a Key Manager delete
 //   cc_blocks(validator_id, slot, signing_root)                primary key (validator_id, slot)
 //   cc_attestations(validator_id, source_epoch, target_epoch, signing_root)
 //                                        primary key (validator_id, target_epoch, source_epoch) and an
 //                                        index on (validator_id, source_epoch, target_epoch)
 //   cc_high_watermark(id, epoch, slot)   the global high watermark: no row, or one (id = true)
 //
-// Versions: 1 everything above but cc_high_watermark; 2 adds cc_high_watermark.
+// Versions: 1 everything above but cc_high_watermark and cc_validators.disabled; 2 adds
+// cc_high_watermark; 3 adds cc_validators.disabled.
 //
 // A NULL signing_root is the EIP-3076 null marker. Slots and epochs are BIGINT (rules.hpp bounds
 // them to 2^63-1), so the indexes order them numerically.
@@ -23,7 +25,7 @@
 namespace cc::slashing {
 
 // The newest schema this program knows. A database at a higher version is refused.
-inline constexpr int kPostgresSchemaVersion = 2;
+inline constexpr int kPostgresSchemaVersion = 3;
 
 // Transaction-level advisory lock ("cc-hwmrk" in ASCII) guarding the high watermark: every
 // signing batch holds it shared from its first statement to its commit, and a change of the
@@ -42,7 +44,7 @@ inline constexpr const char* kAddKeys =
     "WHERE NOT EXISTS (SELECT 1 FROM cc_validators WHERE pubkey = k) ORDER BY k ON CONFLICT (pubkey) DO NOTHING";
 // ORDER BY is applied before the locks are taken: every writer locks keys in the same order.
 inline constexpr const char* kLockKeys =
-    "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch FROM cc_validators "
+    "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch, disabled FROM cc_validators "
     "WHERE pubkey = ANY ($1::bytea[]) ORDER BY pubkey FOR UPDATE";
 
 // Creates or upgrades the schema in one transaction, serialised between processes by a

@@ -77,6 +77,9 @@ class PostgresStore final : public SlashingStore {
   StoreStats stats() const override;
   Status import_interchange(std::string_view json) override;
   Result<std::string> export_interchange(const std::vector<BlsPublicKey>& only) override;
+  Result<std::optional<std::string>> disable_and_export(const std::vector<BlsPublicKey>& disable,
+                                                        const std::vector<BlsPublicKey>& also_export) override;
+  Status enable(const std::vector<BlsPublicKey>& keys) override;
   Result<std::optional<HighWatermark>> high_watermark() override;
   Status set_high_watermark(std::optional<HighWatermark> mark) override;
   Result<LowWatermarks> low_watermarks(const BlsPublicKey& pubkey) override;
@@ -245,6 +248,32 @@ Result<std::string> PostgresStore::export_interchange(const std::vector<BlsPubli
     return out.error().kind == Error::Kind::unavailable ? Error::unavailable("export failed: " + out.error().message)
                                                         : out.error();
   return to_json(*out);
+}
+
+// ---- disabled keys ------------------------------------------------------------------------
+
+Result<std::optional<std::string>> PostgresStore::disable_and_export(const std::vector<BlsPublicKey>& disable,
+                                                                     const std::vector<BlsPublicKey>& also_export) {
+  std::lock_guard lock(admin_mu_);
+  // As long as an export may take; the keys' locks are held only for the statements themselves.
+  const PgDeadline deadline = PgClock::now() + kInterchangeTimeout;
+  // Safe to run twice (on_connection retries once): disabling again changes nothing.
+  auto out = on_connection(admin_, deadline, [&](PgConnection& db) {
+    return disable_and_export_postgres(db, disable, also_export, deadline);
+  });
+  if (!out) return Error{out.error().kind, "keys not disabled: " + out.error().message};
+  if (!*out) return std::optional<std::string>{};
+  learn_gvr((*out)->genesis_validators_root);
+  return std::optional<std::string>(to_json(**out));
+}
+
+Status PostgresStore::enable(const std::vector<BlsPublicKey>& keys) {
+  if (keys.empty()) return {};
+  std::lock_guard lock(admin_mu_);
+  const PgDeadline deadline = PgClock::now() + options_.db_timeout;
+  auto st = on_connection(admin_, deadline, [&](PgConnection& db) { return enable_postgres_keys(db, keys, deadline); });
+  if (!st) return Error{st.error().kind, "keys not enabled: " + st.error().message};
+  return {};
 }
 
 // ---- watermarks and pruning ---------------------------------------------------------------

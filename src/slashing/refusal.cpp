@@ -28,6 +28,8 @@ std::string_view refusal_name(Refusal r) {
       return "block_slot_at_or_above_high_watermark";
     case Refusal::attestation_epoch_at_or_above_high_watermark:
       return "attestation_epoch_at_or_above_high_watermark";
+    case Refusal::key_disabled:
+      return "key_disabled";
   }
   return "unknown";
 }
@@ -86,6 +88,10 @@ std::string refusal_message(Refusal r, const RefusalDetails& d) {
     case Refusal::attestation_epoch_at_or_above_high_watermark:
       return "attestation " + vote(d.source_epoch, d.target_epoch) + " is at or above the high watermark epoch " +
              n(d.high_watermark) + kHowToClearHigh;
+    case Refusal::key_disabled:
+      return "key " + to_hex(d.pubkey) +
+             " was deleted through the Key Manager API and is disabled in the anti-slashing database: nothing is "
+             "signed for it until it is imported again (POST /eth/v1/keystores)";
   }
   return "refused";
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Why the anti-slashing database refuses a message. A Refusal is a precise, stable reason:
-// refusal_name() is the snake_case word carried in the HTTP 412 body and used as the metric
-// label; refusal_message() is the sentence an operator reads. A Decision pairs the two.
+// refusal_name() is the snake_case word carried in the HTTP error body (412 for the slashing
+// rules; the signing API answers key_disabled with 404) and used as the metric label;
+// refusal_message() is the sentence an operator reads. A Decision pairs the two.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@ enum class Refusal {
   surrounded_vote,                               // a signed vote surrounds the new one
   block_slot_at_or_above_high_watermark,         // the operator's high watermark (REFERENCE.md B.1 rule 2)
   attestation_epoch_at_or_above_high_watermark,  // source or target at or above it
+  key_disabled,  // the key was deleted through the Key Manager API and not imported again since
 };
 
 // "double_vote", "surrounding_vote", ...; "none" for Refusal::none.
@@ -40,6 +42,7 @@ struct RefusalDetails {
   bool prior_root_unknown = false;  // double block/vote: the record was imported without a root
   Root recorded_gvr{};              // genesis_validators_root_mismatch
   Root requested_gvr{};
+  BlsPublicKey pubkey{};  // key_disabled: the key that asked
 };
 
 // One sentence, e.g. "attestation target epoch 5 already signed with a different signing root".

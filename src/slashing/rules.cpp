@@ -35,11 +35,19 @@ bool same_root(const RecordedRoot& recorded, const Root& requested) {
 
 Verdict refuse(Refusal r, const RefusalDetails& d) { return {Decision::refuse(r, d), false, false}; }
 
+// A disabled key signs nothing, not even an identical re-sign: its history was handed over with
+// the Key Manager delete, and whoever imports it may sign next.
+Verdict refuse_disabled(const BlsPublicKey& pubkey, RefusalDetails d) {
+  d.pubkey = pubkey;
+  return refuse(Refusal::key_disabled, d);
+}
+
 }  // namespace
 
 Verdict judge_block(const BlockProposal& m, const BlockFacts& f) {
   RefusalDetails d;
   d.slot = m.slot;
+  if (f.key_disabled) return refuse_disabled(m.pubkey, d);
   // Web3Signer rule 2: the operator's high watermark stops everything at or above it, repeats included.
   if (f.high && m.slot >= f.high->slot) {
     d.high_watermark = f.high->slot;
@@ -69,6 +77,7 @@ Verdict judge_attestation(const AttestationVote& m, const VoteFacts& f) {
   RefusalDetails d;
   d.source_epoch = m.source_epoch;
   d.target_epoch = m.target_epoch;
+  if (f.key_disabled) return refuse_disabled(m.pubkey, d);
   if (m.source_epoch > m.target_epoch) return refuse(Refusal::source_exceeds_target, d);
   // Web3Signer rule 2 (target >= source here, so the target decides).
   if (f.high && (m.source_epoch >= f.high->epoch || m.target_epoch >= f.high->epoch)) {

@@ -15,7 +15,9 @@
 // Low watermarks are explicit per key: set by the first signed message, set or raised by imports
 // (low_watermark_after_import), by an operator (raised_low_watermarks) and by pruning
 // (low_watermarks_after_prune), never lowered. Below the watermark nothing is signed, not even a repeat.
-// One optional high watermark bounds every key from above (HighWatermark), checked before all else.
+// One optional high watermark bounds every key from above (HighWatermark), checked before all else
+// but the key's disabled flag: a key deleted through the Key Manager API is disabled in the
+// database and refuses everything (Refusal::key_disabled) until it is imported again.
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -69,6 +71,7 @@ struct BlockFacts {
   std::optional<std::uint64_t> low_slot;  // the key's low watermark; nullopt: nothing recorded yet
   std::optional<RecordedRoot> same_slot;  // the record at the requested slot (unique per key and slot)
   std::optional<HighWatermark> high;      // the global high watermark, read in the same transaction
+  bool key_disabled = false;              // the key's flag, read with its row: refuses everything
 };
 
 // Facts about one attestation vote.
@@ -82,6 +85,7 @@ struct VoteFacts {
   // One record with source > s and target < t, if any. Index on (key, source), same reason.
   std::optional<PriorVote> surrounded;
   std::optional<HighWatermark> high;  // the global high watermark, read in the same transaction
+  bool key_disabled = false;          // the key's flag, read with its row: refuses everything
 };
 
 // What the store must do with a message, in the transaction that fetched the facts.

@@ -73,6 +73,32 @@ class SlashingStore {
   // database has no genesis_validators_root yet (nothing signed or imported).
   virtual Result<std::string> export_interchange(const std::vector<BlsPublicKey>& only) = 0;
 
+  // ---- disabled keys (Key Manager API delete and import) -------------------------------------
+  // A disabled key signs nothing: check_and_record() refuses every message for it with
+  // Refusal::key_disabled, on every replica sharing the database, until enable(). The flag lives
+  // in the key's row, so it survives restarts; records, watermarks, imports and exports are
+  // unaffected by it (import_interchange() does not enable a key).
+
+  // Key Manager delete: in ONE transaction, serialised with check_and_record() like a signing
+  // batch (SQLite: the store's lock; PostgreSQL: the keys' rows locked FOR UPDATE in pubkey
+  // order), marks every key of `disable` disabled (creating the row of an unknown key, so that
+  // its first request is refused too) and reads the export (as export_interchange()) of `disable`
+  // followed by `also_export` (exported only; duplicates once). So every request for a disabled
+  // key was either recorded before, and is in the export, or is decided after, and is refused.
+  // nullopt instead of a document when the database has no genesis_validators_root yet (nothing
+  // was ever signed or imported: no history exists; the keys are disabled all the same).
+  // Errors: unavailable when the database cannot be read or written; then nothing changed (with
+  // PostgreSQL, a connection lost during COMMIT may leave the change committed: the keys are then
+  // disabled, which only ever refuses more).
+  virtual Result<std::optional<std::string>> disable_and_export(const std::vector<BlsPublicKey>& disable,
+                                                                const std::vector<BlsPublicKey>& also_export) = 0;
+
+  // Key Manager import: clears the disabled flag of `keys` (unknown keys: nothing to do), in one
+  // transaction serialised with signing like disable_and_export(); requests decided after it
+  // returns see the keys enabled, with their whole history still enforced. Idempotent.
+  // Errors: unavailable (nothing changed).
+  virtual Status enable(const std::vector<BlsPublicKey>& keys) = 0;
+
   // ---- watermarks and pruning (operator commands; the rules are in rules.hpp) ----------------
   // Each runs in its own transaction(s), serialised with signing by the same locks, so every
   // replica sharing the database applies a change to the very next request it decides.

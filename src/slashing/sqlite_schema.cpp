@@ -50,6 +50,10 @@ CREATE TABLE high_watermark (
   slot  INTEGER NOT NULL CHECK (slot >= 0)
 );
 )sql"},
+    // A key deleted through the Key Manager API signs nothing until imported again (rules.hpp).
+    {3, R"sql(
+ALTER TABLE validators ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));
+)sql"},
 };
 
 static_assert(kMigrations[std::size(kMigrations) - 1].version == kSqliteSchemaVersion,

@@ -3,13 +3,15 @@
 // Internal to the SQLite store.
 //
 //   meta(key, value)                 schema_version, genesis_validators_root, health_probe
-//   validators(id, pubkey, low_slot, low_source_epoch, low_target_epoch)   explicit low watermarks
+//   validators(id, pubkey, low_slot, low_source_epoch, low_target_epoch, disabled)
+//                                    explicit low watermarks; disabled = 1 after a Key Manager delete
 //   blocks(validator_id, slot, signing_root)                    one row per key and slot
 //   attestations(validator_id, source_epoch, target_epoch, signing_root)
 //   high_watermark(id = 1, epoch, slot)                        the global high watermark: 0 or 1 row
 //
-// Versions: 1 the tables above but high_watermark; 2 adds high_watermark. Opening a database of
-// an older version migrates it in one transaction; a newer one is refused.
+// Versions: 1 the tables above but high_watermark and validators.disabled; 2 adds high_watermark;
+// 3 adds validators.disabled. Opening a database of an older version migrates it in one
+// transaction; a newer one is refused.
 //
 // A NULL signing_root is the EIP-3076 null marker (imported without a root). Slots and epochs
 // are stored as INTEGER (at most 2^63-1, see rules.hpp). Every rule lookup is an index search:
@@ -20,7 +22,7 @@
 
 namespace cc::slashing {
 
-inline constexpr int kSqliteSchemaVersion = 2;
+inline constexpr int kSqliteSchemaVersion = 3;
 
 // The lookups behind the rule facts (rules.hpp), run for every signing request. Each must be an
 // index SEARCH, never a SCAN (a test asks SQLite's query planner).
@@ -29,7 +31,7 @@ namespace sql {
 inline constexpr const char* kBlockAtSlot = "SELECT signing_root FROM blocks WHERE validator_id = ?1 AND slot = ?2";
 // ?1 pubkey
 inline constexpr const char* kFindKey =
-    "SELECT id, low_slot, low_source_epoch, low_target_epoch FROM validators WHERE pubkey = ?1";
+    "SELECT id, low_slot, low_source_epoch, low_target_epoch, disabled FROM validators WHERE pubkey = ?1";
 // ?1 validator_id, ?2 target
 inline constexpr const char* kVotesAtTarget =
     "SELECT source_epoch, signing_root FROM attestations INDEXED BY attestations_by_target "

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -22,12 +23,13 @@ namespace cc::slashing {
 
 namespace {
 
-// A key's row: its id and explicit low watermarks.
+// A key's row: its id, explicit low watermarks and disabled flag.
 struct KeyRow {
   std::int64_t id = 0;
   std::optional<std::uint64_t> low_slot;
   std::optional<std::uint64_t> low_source;
   std::optional<std::uint64_t> low_target;
+  bool disabled = false;
 };
 
 // Every statement the store runs, compiled once at open and reused.
@@ -44,6 +46,8 @@ struct Statements {
         set_watermarks(db,
                        "UPDATE validators SET low_slot = ?2, low_source_epoch = ?3, low_target_epoch = ?4 "
                        "WHERE id = ?1"),
+        disable_key(db, "UPDATE validators SET disabled = 1 WHERE id = ?1"),
+        enable_key(db, "UPDATE validators SET disabled = 0 WHERE pubkey = ?1"),
         all_keys(db,
                  "SELECT id, pubkey, low_slot, low_source_epoch, low_target_epoch FROM validators "
                  "WHERE low_slot IS NOT NULL OR low_source_epoch IS NOT NULL OR low_target_epoch IS NOT NULL "
@@ -76,7 +80,7 @@ struct Statements {
         min_target(db, "SELECT min(target_epoch) FROM attestations WHERE validator_id = ?1") {}
 
   Statement get_gvr, put_gvr, put_probe, get_high;
-  Statement find_key, add_key, set_watermarks, all_keys;
+  Statement find_key, add_key, set_watermarks, disable_key, enable_key, all_keys;
   Statement block_at_slot, insert_block, update_block, blocks_from;
   Statement votes_at_target, surrounding_vote, surrounded_vote, insert_vote, update_vote, vote_exact, votes_from,
       newest_source_below;
@@ -111,6 +115,9 @@ class SqliteStore final : public SlashingStore {
   StoreStats stats() const override { return committer_->stats(); }
   Status import_interchange(std::string_view json) override;
   Result<std::string> export_interchange(const std::vector<BlsPublicKey>& only) override;
+  Result<std::optional<std::string>> disable_and_export(const std::vector<BlsPublicKey>& disable,
+                                                        const std::vector<BlsPublicKey>& also_export) override;
+  Status enable(const std::vector<BlsPublicKey>& keys) override;
   Result<std::optional<HighWatermark>> high_watermark() override;
   Status set_high_watermark(std::optional<HighWatermark> mark) override;
   Result<LowWatermarks> low_watermarks(const BlsPublicKey& pubkey) override;
@@ -130,6 +137,8 @@ class SqliteStore final : public SlashingStore {
   template <class Work>
   auto in_transaction(const char* doing, Work&& work) -> decltype(work());
   void import_record(const InterchangeRecord& r);
+  // The export of `only` (empty: every key with history), read in the caller's transaction.
+  Interchange read_export(const std::vector<BlsPublicKey>& only);
 
   std::optional<KeyRow> find_key(const BlsPublicKey& pubkey);
   std::int64_t add_key(const BlsPublicKey& pubkey);
@@ -187,6 +196,7 @@ Decision SqliteStore::record_block(const BlockProposal& m, const std::optional<H
   BlockFacts facts;
   facts.high = high;
   if (key) {
+    facts.key_disabled = key->disabled;
     facts.low_slot = key->low_slot;
     auto row = st_->block_at_slot.run();
     row.bind_int64(1, key->id).bind(2, m.slot);
@@ -194,7 +204,7 @@ Decision SqliteStore::record_block(const BlockProposal& m, const std::optional<H
   }
   const Verdict v = judge_block(m, facts);
   if (v.insert) {
-    KeyRow k = key ? *key : KeyRow{add_key(m.pubkey), {}, {}, {}};
+    KeyRow k = key ? *key : KeyRow{add_key(m.pubkey), {}, {}, {}, false};
     st_->insert_block.run().bind_int64(1, k.id).bind(2, m.slot).bind(3, m.signing_root).done();
     if (v.set_low_watermark) {
       k.low_slot = m.slot;
@@ -209,6 +219,7 @@ Decision SqliteStore::record_vote(const AttestationVote& m, const std::optional<
   VoteFacts facts;
   facts.high = high;
   if (key) {
+    facts.key_disabled = key->disabled;
     facts.low_source = key->low_source;
     facts.low_target = key->low_target;
     {
@@ -229,7 +240,7 @@ Decision SqliteStore::record_vote(const AttestationVote& m, const std::optional<
   }
   const Verdict v = judge_attestation(m, facts);
   if (v.insert) {
-    KeyRow k = key ? *key : KeyRow{add_key(m.pubkey), {}, {}, {}};
+    KeyRow k = key ? *key : KeyRow{add_key(m.pubkey), {}, {}, {}, false};
     st_->insert_vote.run()
         .bind_int64(1, k.id)
         .bind(2, m.source_epoch)
@@ -251,7 +262,7 @@ std::optional<KeyRow> SqliteStore::find_key(const BlsPublicKey& pubkey) {
   auto row = st_->find_key.run();
   row.bind(1, pubkey);
   if (!row.next()) return std::nullopt;
-  return KeyRow{row.int64(0), row.optional_u64(1), row.optional_u64(2), row.optional_u64(3)};
+  return KeyRow{row.int64(0), row.optional_u64(1), row.optional_u64(2), row.optional_u64(3), row.int64(4) != 0};
 }
 
 std::int64_t SqliteStore::add_key(const BlsPublicKey& pubkey) {
@@ -341,7 +352,7 @@ Status SqliteStore::import_interchange(std::string_view json) {
 
 void SqliteStore::import_record(const InterchangeRecord& r) {
   auto found = find_key(r.pubkey);
-  KeyRow k = found ? *found : KeyRow{add_key(r.pubkey), {}, {}, {}};
+  KeyRow k = found ? *found : KeyRow{add_key(r.pubkey), {}, {}, {}, false};
   for (const auto& b : r.signed_blocks) {
     std::optional<RecordedRoot> existing;
     {
@@ -390,50 +401,56 @@ Result<std::string> SqliteStore::export_interchange(const std::vector<BlsPublicK
         "(nothing signed or imported)");
   }
   Interchange out;
-  out.genesis_validators_root = *gvr_;
   try {
     db_.exec("BEGIN");
-    std::vector<std::pair<BlsPublicKey, KeyRow>> keys;
-    if (only.empty()) {
-      auto row = st_->all_keys.run();
-      while (row.next()) {
-        keys.push_back(
-            {row.bytes<48>(1), {row.int64(0), row.optional_u64(2), row.optional_u64(3), row.optional_u64(4)}});
-      }
-    } else {
-      // Keys without a watermark hold no record: nothing to export (as for all keys above).
-      for (const auto& pubkey : only) {
-        if (auto k = find_key(pubkey); k && (k->low_slot || k->low_source || k->low_target)) {
-          keys.push_back({pubkey, *k});
-        }
-      }
-    }
-    for (const auto& [pubkey, k] : keys) {
-      InterchangeRecord r;
-      r.pubkey = pubkey;
-      // Only what still decides anything: at or above the watermarks. A fresh database that
-      // imports this file therefore gets the same watermarks (no gap reopened).
-      auto blocks = st_->blocks_from.run();
-      blocks.bind_int64(1, k.id).bind(2, k.low_slot.value_or(0));
-      while (blocks.next()) r.signed_blocks.push_back({blocks.u64(0), blocks.root(1)});
-      auto votes = st_->votes_from.run();
-      votes.bind_int64(1, k.id).bind(2, k.low_target.value_or(0));
-      while (votes.next()) r.signed_attestations.push_back({votes.u64(0), votes.u64(1), votes.root(2)});
-      std::optional<std::uint64_t> dropped_source;
-      if (k.low_target) {
-        auto below = st_->newest_source_below.run();
-        below.bind_int64(1, k.id).bind(2, *k.low_target);
-        if (below.next()) dropped_source = below.optional_u64(0);
-      }
-      add_watermark_entries(r, {k.low_slot, k.low_source, k.low_target}, dropped_source);
-      out.data.push_back(std::move(r));
-    }
+    out = read_export(only);
     db_.exec("COMMIT");
   } catch (const std::exception& e) {
     db_.rollback_quietly();
     return Error::unavailable(path_ + ": export failed: " + e.what());
   }
   return to_json(out);
+}
+
+Interchange SqliteStore::read_export(const std::vector<BlsPublicKey>& only) {
+  Interchange out;
+  out.genesis_validators_root = *gvr_;
+  std::vector<std::pair<BlsPublicKey, KeyRow>> keys;
+  if (only.empty()) {
+    auto row = st_->all_keys.run();
+    while (row.next()) {
+      keys.push_back(
+          {row.bytes<48>(1), {row.int64(0), row.optional_u64(2), row.optional_u64(3), row.optional_u64(4), false}});
+    }
+  } else {
+    // Keys without a watermark hold no record: nothing to export (as for all keys above).
+    for (const auto& pubkey : only) {
+      if (auto k = find_key(pubkey); k && (k->low_slot || k->low_source || k->low_target)) {
+        keys.push_back({pubkey, *k});
+      }
+    }
+  }
+  for (const auto& [pubkey, k] : keys) {
+    InterchangeRecord r;
+    r.pubkey = pubkey;
+    // Only what still decides anything: at or above the watermarks. A fresh database that
+    // imports this file therefore gets the same watermarks (no gap reopened).
+    auto blocks = st_->blocks_from.run();
+    blocks.bind_int64(1, k.id).bind(2, k.low_slot.value_or(0));
+    while (blocks.next()) r.signed_blocks.push_back({blocks.u64(0), blocks.root(1)});
+    auto votes = st_->votes_from.run();
+    votes.bind_int64(1, k.id).bind(2, k.low_target.value_or(0));
+    while (votes.next()) r.signed_attestations.push_back({votes.u64(0), votes.u64(1), votes.root(2)});
+    std::optional<std::uint64_t> dropped_source;
+    if (k.low_target) {
+      auto below = st_->newest_source_below.run();
+      below.bind_int64(1, k.id).bind(2, *k.low_target);
+      if (below.next()) dropped_source = below.optional_u64(0);
+    }
+    add_watermark_entries(r, {k.low_slot, k.low_source, k.low_target}, dropped_source);
+    out.data.push_back(std::move(r));
+  }
+  return out;
 }
 
 // ---- watermarks and pruning ---------------------------------------------------------------
@@ -487,6 +504,37 @@ Status SqliteStore::raise_low_watermark(const BlsPublicKey& pubkey, std::optiona
 
 Result<PruneReport> SqliteStore::prune(std::uint64_t keep_epochs) {
   return in_transaction("pruning", [&]() -> Result<PruneReport> { return prune_history(db_, keep_epochs); });
+}
+
+// ---- disabled keys ------------------------------------------------------------------------
+
+Result<std::optional<std::string>> SqliteStore::disable_and_export(const std::vector<BlsPublicKey>& disable,
+                                                                   const std::vector<BlsPublicKey>& also_export) {
+  std::vector<BlsPublicKey> exported;
+  for (const auto* list : {&disable, &also_export}) {
+    for (const auto& pubkey : *list) {
+      if (std::find(exported.begin(), exported.end(), pubkey) == exported.end()) exported.push_back(pubkey);
+    }
+  }
+  // Under mu_, like a signing batch: a batch that committed before this is in the export, and
+  // every later one reads the flag.
+  return in_transaction("disabling keys", [&]() -> Result<std::optional<std::string>> {
+    for (const auto& pubkey : disable) {
+      const auto found = find_key(pubkey);
+      const std::int64_t id = found ? found->id : add_key(pubkey);
+      st_->disable_key.run().bind_int64(1, id).done();
+    }
+    if (!gvr_) return std::optional<std::string>{};  // nothing was ever recorded
+    if (exported.empty()) return std::optional<std::string>(to_json(Interchange{*gvr_, {}}));
+    return std::optional<std::string>(to_json(read_export(exported)));
+  });
+}
+
+Status SqliteStore::enable(const std::vector<BlsPublicKey>& keys) {
+  return in_transaction("enabling keys", [&]() -> Status {
+    for (const auto& pubkey : keys) st_->enable_key.run().bind(1, pubkey).done();
+    return {};
+  });
 }
 
 // ---- opening ------------------------------------------------------------------------------

@@ -1,10 +1,16 @@
 // Key Manager API (/eth/v1/keystores) over real HTTP: import, list, delete, slashing protection
-// carried in and out, and who may do what.
+// carried in and out, and who may do what. A deleted key is disabled in the anti-slashing
+// database: what was signed around the delete is in the history it hands over, replicas sharing
+// a PostgreSQL database stop signing it too, and importing it again brings it back protected.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "crypto/bls.hpp"
 #include "crypto/keystore.hpp"
@@ -53,6 +59,27 @@ std::vector<std::string> statuses(const HttpResult& r) {
 
 std::string message(const HttpResult& r, std::size_t i) {
   return std::string(boost::json::parse(r.body).at("data").as_array().at(i).at("message").as_string());
+}
+
+std::string reason_of(const HttpResult& r) {
+  return std::string(boost::json::parse(r.body).at("reason").as_string());
+}
+
+// The slashing_protection a DELETE answered, and the (source, target) of its key's attestations.
+std::string handed_over(const HttpResult& r) {
+  return std::string(boost::json::parse(r.body).at("slashing_protection").as_string());
+}
+std::set<std::pair<std::uint64_t, std::uint64_t>> votes_in(const std::string& interchange, const std::string& pubkey) {
+  std::set<std::pair<std::uint64_t, std::uint64_t>> out;
+  const auto doc = boost::json::parse(interchange);
+  for (const auto& entry : doc.at("data").as_array()) {
+    if (entry.at("pubkey").as_string() != pubkey) continue;
+    for (const auto& a : entry.at("signed_attestations").as_array()) {
+      out.insert({std::stoull(std::string(a.at("source_epoch").as_string())),
+                  std::stoull(std::string(a.at("target_epoch").as_string()))});
+    }
+  }
+  return out;
 }
 
 std::string interchange(const std::string& pubkey, const std::string& gvr = kMainnetGvr) {
@@ -230,6 +257,24 @@ TEST_F(KeyManagerTest, DeleteStopsSigningAndHandsOverTheHistory) {
                                         std::string(boost::json::parse(r.body).at("slashing_protection").as_string())));
   EXPECT_EQ(statuses(back), std::vector<std::string>{"imported"}) << back.body;
   EXPECT_EQ(http.post(sign_path(key.pubkey), attestation(19, 21, 8)).status, 412u);
+  EXPECT_EQ(http.post(sign_path(key.pubkey), attestation(21, 22)).status, 200u) << "signing resumes";
+}
+
+TEST_F(KeyManagerTest, ReimportingWithoutHistoryEnablesTheKeyWithItsOldHistoryEnforced) {
+  auto http = admin();
+  auto key = new_key();
+  ASSERT_EQ(statuses(http.post(kKeystores, import_body({key.keystore}, {kPassword}))),
+            std::vector<std::string>{"imported"});
+  ASSERT_EQ(http.post(sign_path(key.pubkey), attestation(30, 31)).status, 200u);
+  ASSERT_EQ(statuses(http.del(kKeystores, delete_body({key.pubkey}))), std::vector<std::string>{"deleted"});
+
+  // The database still holds the history and the key's disabled flag: the import clears the flag.
+  auto back = http.post(kKeystores, import_body({key.keystore}, {kPassword}));
+  ASSERT_EQ(statuses(back), std::vector<std::string>{"imported"}) << back.body;
+  auto double_vote = http.post(sign_path(key.pubkey), attestation(30, 31, 9));
+  EXPECT_EQ(double_vote.status, 412u) << double_vote.body;
+  EXPECT_EQ(reason_of(double_vote), "double_vote") << double_vote.body;
+  EXPECT_EQ(http.post(sign_path(key.pubkey), attestation(31, 32)).status, 200u);
 }
 
 TEST_F(KeyManagerTest, ScopesDecideWhoMayListImportAndDelete) {
@@ -260,6 +305,146 @@ TEST_F(KeyManagerTest, TooManyItemsIsABadRequest) {
   EXPECT_EQ(http.del(kKeystores, delete_body(pubkeys)).status, 400u);
   EXPECT_EQ(http.post(kKeystores, import_body({keystores[0]}, {})).status, 400u);
   EXPECT_EQ(http.post(kKeystores, "{\"keystores\": 3}").status, 400u);
+}
+
+// Two replicas sharing one PostgreSQL database (the high-availability deployment), each with the
+// Key Manager API enabled.
+class KeyManagerReplicasTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::filesystem::path(make_temp_dir("km-replicas"));
+    pg_ = new PgServer(*dir_ / "pg");
+    ASSERT_TRUE(pg_->run("start"));
+    const std::vector<std::string> args = {"--anti-slashing-backend", "postgres", "--anti-slashing-url",
+                                           pg_->conninfo(), "--http-key-manager-api-enabled", "true"};
+    a_ = new SignerInstance(*dir_, args);
+    b_ = new SignerInstance(*dir_, args);
+    std::string error;
+    ASSERT_TRUE(a_->start(error)) << error;
+    ASSERT_TRUE(b_->start(error)) << error;
+  }
+  static void TearDownTestSuite() {
+    delete b_;
+    delete a_;
+    delete pg_;  // after the replicas
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  // Imports `key` into both replicas.
+  static void import_on_both(const NewKey& key) {
+    ASSERT_EQ(statuses(a_->client().post(kKeystores, import_body({key.keystore}, {kPassword}))),
+              std::vector<std::string>{"imported"});
+    ASSERT_EQ(statuses(b_->client().post(kKeystores, import_body({key.keystore}, {kPassword}))),
+              std::vector<std::string>{"imported"});
+  }
+  static inline std::filesystem::path* dir_ = nullptr;
+  static inline PgServer* pg_ = nullptr;
+  static inline SignerInstance* a_ = nullptr;
+  static inline SignerInstance* b_ = nullptr;
+};
+
+// A delete through one replica disables the key in the database, so the other refuses it too
+// (404 key_disabled) until the key is imported again with the history handed over, which is then
+// enforced on both.
+TEST_F(KeyManagerReplicasTest, ADeleteThroughOneReplicaStopsEveryReplicaUntilTheKeyIsImportedAgain) {
+  auto ha = a_->client(), hb = b_->client();
+  auto key = new_key();
+  const auto path = "/api/v1/eth2/sign/" + key.pubkey;
+  import_on_both(key);
+  ASSERT_EQ(hb.post(path, attestation(1, 2)).status, 200u);
+
+  auto del = ha.del(kKeystores, delete_body({key.pubkey}));
+  ASSERT_EQ(del.status, 200u) << del.body;
+  ASSERT_EQ(statuses(del), std::vector<std::string>{"deleted"}) << del.body;
+  EXPECT_TRUE(votes_in(handed_over(del), key.pubkey).contains({1, 2})) << del.body;
+
+  auto refused = hb.post(path, attestation(2, 3));
+  EXPECT_EQ(refused.status, 404u) << refused.body;
+  EXPECT_EQ(reason_of(refused), "key_disabled") << refused.body;
+  EXPECT_NE(refused.body.find("Key Manager API"), std::string::npos) << refused.body;
+  EXPECT_EQ(hb.post(path, block_header(100)).status, 404u);
+  EXPECT_EQ(ha.post(path, attestation(2, 3)).status, 404u) << "gone from the deleting replica";
+
+  auto back = ha.post(kKeystores, import_body({key.keystore}, {kPassword}, handed_over(del)));
+  ASSERT_EQ(statuses(back), std::vector<std::string>{"imported"}) << back.body;
+  EXPECT_EQ(hb.post(path, attestation(2, 3)).status, 200u) << "enabled for every replica";
+  auto double_vote = ha.post(path, attestation(2, 3, 9));
+  EXPECT_EQ(double_vote.status, 412u) << double_vote.body;
+  EXPECT_EQ(reason_of(double_vote), "double_vote") << double_vote.body;
+  EXPECT_EQ(ha.post(path, attestation(1, 2, 9)).status, 412u) << "the history handed over still counts";
+}
+
+// Callers keep signing for a key on both replicas while it is deleted through one: every
+// attestation answered 200, however close to the delete, is in the history the delete hands
+// over; afterwards neither replica signs for it.
+TEST_F(KeyManagerReplicasTest, EveryAttestationSignedAroundADeleteIsInTheHistoryHandedOver) {
+  auto key = new_key();
+  const auto path = "/api/v1/eth2/sign/" + key.pubkey;
+  import_on_both(key);
+  constexpr unsigned kCallers = 6;  // even ones on replica a, odd ones on b
+  constexpr std::uint64_t kMaxPerCaller = 500;
+  std::mutex mu;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> signed_votes;
+  std::atomic<unsigned> answered_200{0}, unexpected{0};
+  std::vector<std::thread> callers;
+  for (unsigned c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      auto client = (c % 2 == 0 ? a_ : b_)->client();
+      for (std::uint64_t i = 0; i < kMaxPerCaller; ++i) {
+        const std::uint64_t target = 1 + c + i * kCallers;  // callers interleave; none is slashable
+        auto r = client.post(path, attestation(target - 1, target));
+        if (r.status == 404) return;  // deleted or disabled (a 412 is a watermark a faster caller passed)
+        if (r.status == 200) {
+          std::lock_guard lock(mu);
+          signed_votes.insert({target - 1, target});
+          ++answered_200;
+        } else if (r.status != 412) {
+          ++unexpected;
+        }
+      }
+    });
+  }
+  while (answered_200.load() < 20 && unexpected.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto del = a_->client().del(kKeystores, delete_body({key.pubkey}));
+  for (auto& t : callers) t.join();
+
+  ASSERT_EQ(del.status, 200u) << del.body;
+  ASSERT_EQ(statuses(del), std::vector<std::string>{"deleted"}) << del.body;
+  EXPECT_EQ(unexpected.load(), 0u);
+  const auto exported = votes_in(handed_over(del), key.pubkey);
+  EXPECT_FALSE(signed_votes.empty());
+  for (const auto& [source, target] : signed_votes) {
+    EXPECT_TRUE(exported.contains({source, target}))
+        << "attestation (" << source << ", " << target << ") was signed but is not in the history handed over";
+  }
+  EXPECT_EQ(b_->client().post(path, attestation(5000, 5001)).status, 404u);
+}
+
+// The database is down during a delete: the key is neither deleted nor disabled. It stays loaded,
+// the answer says why, and once the database is back it signs again, its history still enforced.
+TEST_F(KeyManagerReplicasTest, ADeleteTheDatabaseCannotRecordKeepsTheKeyLoadedAndEnabled) {
+  auto ha = a_->client();
+  auto key = new_key();
+  const auto path = "/api/v1/eth2/sign/" + key.pubkey;
+  ASSERT_EQ(statuses(ha.post(kKeystores, import_body({key.keystore}, {kPassword}))),
+            std::vector<std::string>{"imported"});
+  ASSERT_EQ(ha.post(path, attestation(1, 2)).status, 200u);
+
+  ASSERT_TRUE(pg_->run("stop"));
+  auto del = ha.del(kKeystores, delete_body({key.pubkey}));
+  ASSERT_TRUE(pg_->run("start"));
+  ASSERT_EQ(del.status, 200u) << del.body;
+  EXPECT_EQ(statuses(del), std::vector<std::string>{"error"}) << del.body;
+  EXPECT_NE(message(del, 0).find("key kept"), std::string::npos) << del.body;
+
+  HttpResult again;
+  for (int i = 0; i < 100; ++i) {  // the store reconnects by itself; until then 503
+    again = ha.post(path, attestation(2, 3));
+    if (again.status != 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(again.status, 200u) << again.body << " (404 key_disabled: the failed delete left the key disabled)";
+  EXPECT_EQ(ha.post(path, attestation(1, 2, 9)).status, 412u);
 }
 
 TEST(KeyManagerDisabled, RoutesAnswer404SayingHowToEnable) {

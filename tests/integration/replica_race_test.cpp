@@ -26,27 +26,6 @@ struct Released {
   unsigned root;       // varies the signing root
 };
 
-// A PostgreSQL server of this test's own (it is restarted mid-test, so it is not shared).
-class PgServer {
- public:
-  explicit PgServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  ~PgServer() { run("stop"); }
-  bool run(const std::string& cmd) {
-    auto [code, out] = run_command({std::string(CC_SOURCE_DIR) + "/scripts/pg-test-server.sh", cmd, dir_.string()});
-    if (code != 0) std::cerr << out;
-    return code == 0;
-  }
-  std::string conninfo() const {
-    std::ifstream in(dir_ / "conninfo");
-    std::string line;
-    std::getline(in, line);
-    return line;
-  }
-
- private:
-  std::filesystem::path dir_;
-};
-
 bool slashable(const Released& x, const Released& y) {
   if (x.key != y.key || x.block != y.block) return false;
   if (x.block) return x.a == y.a && x.root != y.root;
@@ -60,7 +39,7 @@ enum class Fault { none, kill_replica, restart_database };
 
 void storm(Fault fault) {
   auto dir = make_temp_dir("race");
-  PgServer pg(dir / "pg");
+  PgServer pg(dir / "pg");  // of this test's own: it may be restarted mid-test
   ASSERT_TRUE(pg.run("start"));
   auto keys = generate_keys(dir, 4);
   ASSERT_EQ(keys.size(), 4u);

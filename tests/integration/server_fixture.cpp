@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -39,6 +41,19 @@ std::uint16_t logged_port(Process& process, const std::string& scheme) {
   const auto text = process.log();
   const auto pos = text.find(needle);
   return static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + needle.size()) + 1)));
+}
+
+bool PgServer::run(const std::string& cmd) {
+  auto [code, out] = run_command({std::string(CC_SOURCE_DIR) + "/scripts/pg-test-server.sh", cmd, dir_.string()});
+  if (code != 0) std::cerr << out;
+  return code == 0;
+}
+
+std::string PgServer::conninfo() const {
+  std::ifstream in(dir_ / "conninfo");
+  std::string line;
+  std::getline(in, line);
+  return line;
 }
 
 SignerInstance::SignerInstance(std::filesystem::path dir, std::vector<std::string> args, std::vector<std::string> env)

@@ -34,6 +34,23 @@ class SignerInstance {
   std::uint16_t port_ = 0;
 };
 
+// A PostgreSQL server of a test's own in `dir` (scripts/pg-test-server.sh), e.g. for replicas
+// sharing one database; a test may stop and start it again. Stopped when destroyed.
+class PgServer {
+ public:
+  explicit PgServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  ~PgServer() { run("stop"); }
+  PgServer(const PgServer&) = delete;
+  PgServer& operator=(const PgServer&) = delete;
+  // "start" or "stop"; false (the script's output on stderr) when it fails.
+  bool run(const std::string& cmd);
+  // The libpq conninfo of the running server.
+  std::string conninfo() const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
 // The port the server logged for `scheme` ("http" or "https"), waiting for the line; 0 if none.
 std::uint16_t logged_port(Process& process, const std::string& scheme);
 

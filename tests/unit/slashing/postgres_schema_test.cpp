@@ -1,7 +1,8 @@
 // The PostgreSQL schema and its automatic migration: a fresh database gets the current version,
 // reopening applies nothing twice, many stores opening at once (threads, and separate processes
-// as replicas would) migrate exactly once, a database of version 1 (created by that release's
-// SQL, with history) is upgraded keeping its history, and one from a newer program is refused.
+// as replicas would) migrate exactly once, a database of version 1 or 2 (created by that
+// release's SQL, with history) is upgraded keeping its history, and one from a newer program is
+// refused.
 #include "slashing/postgres_schema.hpp"
 
 #include <gtest/gtest.h>
@@ -48,6 +49,27 @@ const std::vector<std::string> kVersion1Sql = {
     "CREATE INDEX cc_attestations_by_source ON cc_attestations (validator_id, source_epoch, target_epoch)",
     "INSERT INTO cc_schema_migrations (version, description) VALUES (1, 'validators, blocks, attestations, meta')",
 };
+
+// What release 2 added to release 1's schema (frozen here too).
+const std::vector<std::string> kVersion2Additions = {
+    "CREATE TABLE cc_high_watermark ("
+    " id boolean PRIMARY KEY DEFAULT true CHECK (id),"
+    " epoch bigint NOT NULL CHECK (epoch >= 0),"
+    " slot bigint NOT NULL CHECK (slot >= 0))",
+    "INSERT INTO cc_schema_migrations (version, description) VALUES (2, 'global high watermark')",
+};
+
+// One key with a block and a vote, its watermarks, the network: what releases 1 and 2 recorded.
+std::vector<std::string> history_statements() {
+  return {
+      "INSERT INTO cc_meta (key, value) VALUES ('genesis_validators_root', '" + pg_bytea(kGvr) + "')",
+      "INSERT INTO cc_validators (pubkey, low_slot, low_source_epoch, low_target_epoch) VALUES ('" + pg_bytea(key(1)) +
+          "', 10, 3, 4)",
+      "INSERT INTO cc_blocks (validator_id, slot, signing_root) VALUES (1, 10, '" + pg_bytea(root(1)) + "')",
+      "INSERT INTO cc_attestations (validator_id, source_epoch, target_epoch, signing_root) VALUES (1, 3, 4, '" +
+          pg_bytea(root(1)) + "')",
+  };
+}
 
 class PostgresSchemaTest : public ::testing::Test {
  protected:
@@ -160,16 +182,7 @@ TEST_F(PostgresSchemaTest, ADatabaseWithAnEmptyMigrationTableIsMigrated) {
 
 TEST_F(PostgresSchemaTest, AVersion1DatabaseWithHistoryIsUpgradedAndKeepsIt) {
   auto statements = kVersion1Sql;
-  // What release 1 recorded: the network, one key with a block and a vote, its watermarks.
-  statements.push_back("INSERT INTO cc_meta (key, value) VALUES ('genesis_validators_root', '" + pg_bytea(kGvr) + "')");
-  statements.push_back("INSERT INTO cc_validators (pubkey, low_slot, low_source_epoch, low_target_epoch) VALUES ('" +
-                       pg_bytea(key(1)) + "', 10, 3, 4)");
-  statements.push_back("INSERT INTO cc_blocks (validator_id, slot, signing_root) VALUES (1, 10, '" + pg_bytea(root(1)) +
-                       "')");
-  statements.push_back(
-      "INSERT INTO cc_attestations (validator_id, source_epoch, target_epoch, signing_root) "
-      "VALUES (1, 3, 4, '" +
-      pg_bytea(root(1)) + "')");
+  for (auto& s : history_statements()) statements.push_back(std::move(s));
   pg_exec(db_->conninfo(), statements);
 
   auto store = open_postgres_store(db_->options());
@@ -184,6 +197,29 @@ TEST_F(PostgresSchemaTest, AVersion1DatabaseWithHistoryIsUpgradedAndKeepsIt) {
   ASSERT_TRUE((*store)->set_high_watermark(HighWatermark{20, 640}).ok());
   EXPECT_EQ(check(**store, block(1, 640, 1)), Refusal::block_slot_at_or_above_high_watermark);
   EXPECT_EQ(check(**store, block(1, 639, 1)), Refusal::none);
+}
+
+TEST_F(PostgresSchemaTest, AVersion2DatabaseWithHistoryIsUpgradedWithEveryKeyEnabled) {
+  auto statements = kVersion1Sql;
+  for (const auto& s : kVersion2Additions) statements.push_back(s);
+  for (auto& s : history_statements()) statements.push_back(std::move(s));
+  statements.push_back("INSERT INTO cc_high_watermark (epoch, slot) VALUES (20, 640)");
+  pg_exec(db_->conninfo(), statements);
+
+  auto store = open_postgres_store(db_->options());
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ(versions(), every_version());
+  EXPECT_EQ(pg_scalar(db_->conninfo(), "SELECT disabled::text FROM cc_validators"), "false");
+  EXPECT_EQ(check(**store, block(1, 10, 2)), Refusal::double_block_proposal) << "the history survived";
+  EXPECT_EQ(check(**store, vote(1, 3, 4, 2)), Refusal::double_vote);
+  EXPECT_EQ(check(**store, block(1, 640, 1)), Refusal::block_slot_at_or_above_high_watermark);
+  EXPECT_EQ(check(**store, block(1, 11, 1)), Refusal::none) << "a migrated key is enabled";
+  auto exported = (*store)->disable_and_export({key(1)}, {});
+  ASSERT_TRUE(exported.ok()) << exported.error().message;
+  ASSERT_TRUE(exported->has_value());
+  EXPECT_NE((*exported)->find(to_hex(key(1))), std::string::npos) << **exported;
+  EXPECT_EQ(check(**store, block(1, 12, 1)), Refusal::key_disabled);
+  EXPECT_EQ(pg_scalar(db_->conninfo(), "SELECT disabled::text FROM cc_validators"), "true");
 }
 
 }  // namespace

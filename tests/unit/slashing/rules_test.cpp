@@ -192,6 +192,46 @@ TEST(HighWatermarkRules, AttestationsWithSourceOrTargetAtOrAboveTheEpochAreRefus
       << "an invalid vote is named as such first";
 }
 
+// ---- a key disabled by a Key Manager delete ------------------------------------------------
+
+TEST(DisabledKeyRules, EveryBlockIsRefusedEvenAnIdenticalRepeat) {
+  BlockFacts f{10, RecordedRoot(root(1)), {}, true};
+  const auto repeat = judge_block(block(10, 1), f);
+  EXPECT_EQ(repeat.decision.refusal, Refusal::key_disabled);
+  EXPECT_FALSE(repeat.insert);
+  EXPECT_FALSE(repeat.set_low_watermark);
+  EXPECT_NE(repeat.decision.detail.find(to_hex(key(1))), std::string::npos) << repeat.decision.detail;
+  EXPECT_NE(repeat.decision.detail.find("deleted through the Key Manager API"), std::string::npos)
+      << repeat.decision.detail;
+  EXPECT_NE(repeat.decision.detail.find("imported again"), std::string::npos) << repeat.decision.detail;
+  EXPECT_EQ(judge_block(block(11, 2), f).decision.refusal, Refusal::key_disabled) << "a fresh slot too";
+  EXPECT_EQ(judge_block(block(11, 2), BlockFacts{std::nullopt, std::nullopt, {}, true}).decision.refusal,
+            Refusal::key_disabled)
+      << "a key that never signed too";
+  f.high = HighWatermark{0, 0};
+  EXPECT_EQ(judge_block(block(11, 2), f).decision.refusal, Refusal::key_disabled) << "checked before all else";
+}
+
+TEST(DisabledKeyRules, EveryVoteIsRefusedEvenAnIdenticalRepeat) {
+  VoteFacts at_target = marks(3, 4);
+  at_target.same_target.push_back({3, 4, root(1)});
+  at_target.key_disabled = true;
+  const auto repeat = judge_attestation(vote(3, 4, 1), at_target);
+  EXPECT_EQ(repeat.decision.refusal, Refusal::key_disabled);
+  EXPECT_FALSE(repeat.insert);
+  EXPECT_FALSE(repeat.set_low_watermark);
+  VoteFacts above = marks(3, 4);
+  above.key_disabled = true;
+  EXPECT_EQ(judge_attestation(vote(4, 5, 2), above).decision.refusal, Refusal::key_disabled);
+  EXPECT_EQ(judge_attestation(vote(5, 4, 2), above).decision.refusal, Refusal::key_disabled)
+      << "checked before all else";
+  VoteFacts never_signed;
+  never_signed.key_disabled = true;
+  EXPECT_EQ(judge_attestation(vote(4, 5, 2), never_signed).decision.refusal, Refusal::key_disabled);
+  above.key_disabled = false;
+  EXPECT_TRUE(judge_attestation(vote(4, 5, 2), above).decision.allowed()) << "the same facts once enabled";
+}
+
 TEST(HighWatermarkRules, ValuesAboveInt64AreInvalid) {
   EXPECT_TRUE(check_range(HighWatermark{kMaxSlotOrEpoch, kMaxSlotOrEpoch}).ok());
   auto r = check_range(HighWatermark{1, kMaxSlotOrEpoch + 1});
@@ -312,13 +352,13 @@ TEST(Range, SlotsAndEpochsAboveInt64AreInvalidInput) {
 
 TEST(Refusals, NamesAreDistinctSnakeCase) {
   std::set<std::string_view> names;
-  for (int i = 0; i <= static_cast<int>(Refusal::attestation_epoch_at_or_above_high_watermark); ++i) {
+  for (int i = 0; i <= static_cast<int>(Refusal::key_disabled); ++i) {
     const auto name = refusal_name(static_cast<Refusal>(i));
     EXPECT_TRUE(std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; }))
         << name;
     names.insert(name);
   }
-  EXPECT_EQ(names.size(), static_cast<std::size_t>(Refusal::attestation_epoch_at_or_above_high_watermark) + 1);
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(Refusal::key_disabled) + 1);
   EXPECT_EQ(refusal_name(Refusal::double_vote), "double_vote");
   EXPECT_EQ(refusal_name(Refusal::block_slot_at_or_below_low_watermark), "block_slot_at_or_below_low_watermark");
 }

@@ -1,7 +1,7 @@
 // The SQLite database as other programs see it: every rule lookup is an index search (asked of
 // SQLite's query planner, on the schema the store created), the journal is WAL, while a store is
 // open no other connection can write, even one that ignores our lock file, and a database of
-// an older schema version (created by that release's SQL) is migrated keeping its history.
+// an older schema version (created by that release's SQL: 1 or 2) is migrated keeping its history.
 #include "slashing/sqlite_schema.hpp"
 
 #include <gtest/gtest.h>
@@ -128,6 +128,53 @@ TEST(SqliteSchema, AVersion1DatabaseWithHistoryIsMigratedAndKeepsIt) {
   }
   RawConnection raw(path);
   EXPECT_EQ(raw.text("SELECT value FROM meta WHERE key = 'schema_version'", 0), std::to_string(kSqliteSchemaVersion));
+  EXPECT_EQ(raw.text("SELECT epoch || ',' || slot FROM high_watermark", 0), "20,640");
+}
+
+// Release 2 added the high watermark to release 1's schema (frozen here too).
+constexpr const char* kVersion2Additions = R"sql(
+CREATE TABLE high_watermark (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch INTEGER NOT NULL CHECK (epoch >= 0),
+  slot  INTEGER NOT NULL CHECK (slot >= 0)
+);
+UPDATE meta SET value = 2 WHERE key = 'schema_version';
+INSERT INTO high_watermark (id, epoch, slot) VALUES (1, 20, 640);
+)sql";
+
+TEST(SqliteSchema, AVersion2DatabaseWithHistoryIsMigratedWithEveryKeyEnabled) {
+  TempDir dir;
+  const auto path = dir.file("slashing.sqlite");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    auto blob = [](std::span<const std::uint8_t> b) { return "x'" + to_hex(b).substr(2) + "'"; };
+    std::string sql = kVersion1WithHistory;
+    sql.replace(sql.find("?1"), 2, blob(key(1)));
+    sql.replace(sql.find("zeroblob(0)"), 11, blob(kGvr));
+    sql += "INSERT INTO blocks VALUES (1, 10, " + blob(root(1)) + ");";
+    sql += "INSERT INTO attestations VALUES (1, 3, 4, " + blob(root(1)) + ");";
+    sql += kVersion2Additions;
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_close(db);
+  }
+  {
+    auto store = open_store(path);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(check(*store, block(1, 10, 2)), Refusal::double_block_proposal) << "the history survived";
+    EXPECT_EQ(check(*store, vote(1, 3, 4, 2)), Refusal::double_vote);
+    EXPECT_EQ(check(*store, block(1, 640, 1)), Refusal::block_slot_at_or_above_high_watermark);
+    EXPECT_EQ(check(*store, block(1, 11, 1)), Refusal::none) << "a migrated key is enabled";
+    auto exported = store->disable_and_export({key(1)}, {});
+    ASSERT_TRUE(exported.ok()) << exported.error().message;
+    ASSERT_TRUE(exported->has_value());
+    EXPECT_NE((*exported)->find(to_hex(key(1))), std::string::npos) << **exported;
+    EXPECT_EQ(check(*store, block(1, 12, 1)), Refusal::key_disabled);
+  }
+  RawConnection raw(path);
+  EXPECT_EQ(raw.text("SELECT value FROM meta WHERE key = 'schema_version'", 0), std::to_string(kSqliteSchemaVersion));
+  EXPECT_EQ(raw.text("SELECT disabled FROM validators", 0), "1");
   EXPECT_EQ(raw.text("SELECT epoch || ',' || slot FROM high_watermark", 0), "20,640");
 }
 
