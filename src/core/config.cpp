@@ -159,8 +159,9 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("key_sources.filesystem.keystore_load_concurrency", "uint",
                          "Keystores decrypted at once (0: one per core; scrypt is also bounded by memory)",
                          [](Config& c) -> std::uint32_t& { return c.filesystem_keys.keystore_load_concurrency; }));
-  f.push_back(enum_field("anti_slashing.backend", {"sqlite", "postgres"},
-                         "Anti-slashing database: sqlite (embedded, one signer) or postgres (shared by replicas)",
+  f.push_back(enum_field("anti_slashing.backend", {"sqlite", "postgres", "dynamodb"},
+                         "Anti-slashing database: sqlite (embedded, one signer), postgres or dynamodb (shared by "
+                         "replicas)",
                          [](Config& c) -> std::string& { return c.anti_slashing.backend; }));
   f.push_back(string_field("anti_slashing.path", "SQLite anti-slashing database file (created 0600)",
                            [](Config& c) -> std::string& { return c.anti_slashing.path; }));
@@ -174,15 +175,29 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("anti_slashing.timeout_ms", "uint",
                          "PostgreSQL: longest wait for the database before a request is answered 503",
                          [](Config& c) -> std::uint32_t& { return c.anti_slashing.timeout_ms; }));
+  f.push_back(string_field("anti_slashing.table", "dynamodb backend: table name (key pk, sk; local index by_source)",
+                           [](Config& c) -> std::string& { return c.anti_slashing.table; }));
   f.push_back(uint_field("anti_slashing.max_batch", "uint",
                          "Most signing records committed in one transaction (group commit)",
                          [](Config& c) -> std::uint32_t& { return c.anti_slashing.max_batch; }));
-  f.push_back(enum_field("signer_state.backend", {"file"},
+  f.push_back(enum_field("signer_state.backend", {"file", "dynamodb"},
                          "Where runtime auth policies and tokens live: file (a directory; replicas on one host or "
-                         "a shared volume)",
+                         "a shared volume) or dynamodb (a table shared by replicas anywhere)",
                          [](Config& c) -> std::string& { return c.signer_state.backend; }));
   f.push_back(string_field("signer_state.path", "file backend: directory of the signer state (created 0700)",
                            [](Config& c) -> std::string& { return c.signer_state.path; }));
+  f.push_back(string_field("signer_state.table", "dynamodb backend: table name (key pk); not a key or anti-slashing table",
+                           [](Config& c) -> std::string& { return c.signer_state.table; }));
+  f.push_back(uint_field("signer_state.refresh_interval_seconds", "uint",
+                         "dynamodb backend: how often a replica re-reads the state, e.g. to see revocations (0: never)",
+                         [](Config& c) -> std::uint32_t& { return c.signer_state.refresh_interval_seconds; }));
+  f.push_back(string_field("aws.region", "AWS region of the DynamoDB tables (default: AWS_REGION, AWS_DEFAULT_REGION)",
+                           [](Config& c) -> std::string& { return c.aws.region; }));
+  f.push_back(string_field("aws.endpoints.dynamodb",
+                           "DynamoDB endpoint override, e.g. http://127.0.0.1:8000 (default: the regional endpoint)",
+                           [](Config& c) -> std::string& { return c.aws.dynamodb_endpoint; }));
+  f.push_back(string_field("aws.endpoints.sts", "STS endpoint override for web-identity credentials",
+                           [](Config& c) -> std::string& { return c.aws.sts_endpoint; }));
   f.push_back(enum_field("logging.level", {"trace", "debug", "info", "warn", "error"}, "Log level",
                          [](Config& c) -> std::string& { return c.logging.level; }));
   f.push_back(enum_field("logging.format", {"text", "json"}, "Log format",
@@ -217,8 +232,7 @@ std::string unknown_key_message(const std::string& path, const std::string& sour
 
 // Sections whose keys exist in the documented configuration but are not built into this version.
 bool is_unsupported_section(const std::string& path) {
-  for (const char* s : {"signer_state.table", "signer_state.refresh_interval_seconds",
-                        "signer_state.unseal_timeout_minutes", "tee", "chamber", "key_sources.dynamodb"}) {
+  for (const char* s : {"signer_state.unseal_timeout_minutes", "tee", "chamber", "key_sources.dynamodb"}) {
     const std::string p(s);
     if (path == p || path.rfind(p + ".", 0) == 0) return true;
   }
@@ -455,6 +469,18 @@ void validate_config(const Config& config) {
     throw ConfigError("anti_slashing.path: required for the sqlite backend");
   }
   if (config.anti_slashing.max_batch == 0) throw ConfigError("anti_slashing.max_batch: must be at least 1");
+  if (config.anti_slashing.backend == "dynamodb" && config.anti_slashing.table.empty()) {
+    throw ConfigError("anti_slashing.table: required for the dynamodb backend");
+  }
+  if (config.signer_state.backend == "dynamodb") {
+    if (config.signer_state.table.empty()) throw ConfigError("signer_state.table: required for the dynamodb backend");
+    if (config.signer_state.table == config.anti_slashing.table) {
+      throw ConfigError("signer_state.table: must differ from anti_slashing.table ('" + config.signer_state.table + "')");
+    }
+  }
+  if (config.signer_state.backend == "file" && config.signer_state.path.empty()) {
+    throw ConfigError("signer_state.path: required for the file backend");
+  }
   if (config.tls.mode == "atls") {
     throw ConfigError("tls.mode: atls is only available inside a Nitro Enclave (tee.platform: nitro), which this "
                       "version does not support yet; use file");

@@ -53,6 +53,14 @@ struct AntiSlashingConfig {
   std::uint32_t pool_size = 8;                   // postgres connections
   std::uint32_t timeout_ms = 2000;               // postgres: bound on any request that needs the database
   std::uint32_t max_batch = 1024;
+  std::string table;                             // dynamodb
+};
+
+// aws: where the AWS backends (DynamoDB) are reached.
+struct AwsConfig {
+  std::string region;             // else AWS_REGION, else AWS_DEFAULT_REGION
+  std::string dynamodb_endpoint;  // aws.endpoints.dynamodb: e.g. http://127.0.0.1:8000; empty: the regional one
+  std::string sts_endpoint;       // aws.endpoints.sts
 };
 
 // Static access policies (the auth section). Validated further when the server starts.
@@ -86,8 +94,10 @@ struct HttpConfig {
 
 // signer_state: runtime state shared by replicas (auth policies and tokens).
 struct SignerStateConfig {
-  std::string backend = "file";        // file (dynamodb: the AWS issue)
+  std::string backend = "file";        // file | dynamodb
   std::string path = "./data/state";   // file backend: a directory
+  std::string table;                   // dynamodb backend
+  std::uint32_t refresh_interval_seconds = 1;  // dynamodb: how often replicas re-read it (0: never)
 };
 
 struct LoggingConfig {
@@ -105,6 +115,7 @@ struct Config {
   AntiSlashingConfig anti_slashing;
   AuthConfig auth;
   SignerStateConfig signer_state;
+  AwsConfig aws;
   LoggingConfig logging;
 };
 
