@@ -8,7 +8,7 @@ ALLOWED = {
     "core": set(),
     "ssz": {"core"},
     "crypto": {"core"},
-    "keys": {"core", "crypto"},
+    "keys": {"core", "crypto", "aws"},
     "slashing": {"core", "aws"},
     "aws": {"core"},
     "state": {"core", "aws"},

@@ -1,0 +1,79 @@
+#pragma once
+// DynamoDbKeySource: `key_sources.dynamodb: {table, refresh_interval_seconds}`. Validator keys
+// live in a DynamoDB table sealed under the chamber's master key (crypto/sealed_key.hpp); this
+// source reads them into the KeyRegistry and keeps the registry in step with the table: keys
+// added by another replica appear within the refresh interval, deleted ones disappear. An item
+// that fails authentication (tampered with, moved, sealed under another master key) is refused
+// and reported loudly on every refresh until fixed; it is never signed with.
+//
+// Table: partition key `pk` (S) = the public key as 0x-hex; attributes `master_key_id` (S),
+// `nonce` (B), `ciphertext` (B, with the GCM tag), `created_at` (N, unix seconds).
+//
+// While the chamber is sealed (no master key) nothing is loaded. Thread-safe.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aws/dynamodb.hpp"
+#include "crypto/sealed_key.hpp"
+#include "keys/registry.hpp"
+
+namespace cc::keys {
+
+class DynamoDbKeySource {
+ public:
+  // The current master key, or null while sealed.
+  using MasterKeyProvider = std::function<std::shared_ptr<const crypto::MasterKey>()>;
+
+  struct Refresh {
+    std::size_t loaded = 0;   // keys of this source in the registry after the refresh
+    std::size_t added = 0;
+    std::size_t removed = 0;
+    std::vector<std::pair<std::string, std::string>> failures;  // (public key, reason)
+  };
+
+  DynamoDbKeySource(aws::Transport& transport, std::string table, KeyRegistry& registry, MasterKeyProvider master);
+  ~DynamoDbKeySource();
+
+  // The table exists with key `pk`; the error names table, endpoint and missing permission.
+  Status check_table() const;
+
+  // Reads the whole table once and brings the registry in step. unavailable when DynamoDB
+  // cannot be read (the registry is left as it was). A key another source already loaded is
+  // left alone (and counted as a failure naming the duplicate).
+  Result<Refresh> refresh();
+
+  // Seals `key` under the current master key and stores it. conflict when the table holds the
+  // public key already; unavailable while sealed. The key appears in the registry at the next
+  // refresh (or at once with `load_now`).
+  Status store(const crypto::SecretKey& key, bool load_now = true);
+  // Deletes the key's item and drops it from the registry. not_found when absent.
+  Status erase(const BlsPublicKey& public_key);
+
+  // Refreshes every `interval` on a thread of its own until stop() (or destruction).
+  void start(std::chrono::milliseconds interval, std::function<void(const Result<Refresh>&)> on_refresh = {});
+  void stop();
+
+  static Status create_table(aws::Transport& transport, const std::string& table);
+
+ private:
+  aws::DynamoDb db_;
+  KeyRegistry& registry_;
+  MasterKeyProvider master_;
+  std::mutex mu_;                  // one refresh at a time
+  std::set<BlsPublicKey> mine_;    // what this source added to the registry
+  std::thread thread_;
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+}  // namespace cc::keys
