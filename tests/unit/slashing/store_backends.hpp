@@ -10,22 +10,32 @@
 #include <string>
 #include <vector>
 
+#include "../../support/dynamo_test_server.hpp"
 #include "pg_test_server.hpp"
+#include "slashing/dynamodb_store.hpp"
 #include "slashing/postgres_store.hpp"
 #include "store_fixture.hpp"
 
 namespace cc::slashing::test {
 
-enum class Backend { sqlite, postgres };
+enum class Backend { sqlite, postgres, dynamodb };
 
 inline std::string backend_label(Backend b) {
-  return b == Backend::sqlite ? "sqlite" : "postgres";
+  switch (b) {
+    case Backend::sqlite:
+      return "sqlite";
+    case Backend::postgres:
+      return "postgres";
+    case Backend::dynamodb:
+      break;
+  }
+  return "dynamodb";
 }
 inline std::string backend_param_name(const ::testing::TestParamInfo<Backend>& info) {
   return backend_label(info.param);
 }
 inline const std::vector<Backend>& all_backends() {
-  static const std::vector<Backend> list = {Backend::sqlite, Backend::postgres};
+  static const std::vector<Backend> list = {Backend::sqlite, Backend::postgres, Backend::dynamodb};
   return list;
 }
 
@@ -85,18 +95,59 @@ class PostgresTestDatabase final : public TestDatabase {
   PgTestDatabase db_;
 };
 
+// A table of its own on the DynamoDB test server (dynalite), reached through the production transport.
+class DynamoTestDatabase final : public TestDatabase {
+ public:
+  DynamoTestDatabase() : transport_(cc::test::dynamo_transport()), table_(cc::test::unique_table("slashing")) {
+    if (transport_ == nullptr) {
+      ADD_FAILURE() << cc::test::kNoDynamoServer;
+      return;
+    }
+    if (auto made = create_dynamodb_anti_slashing_table(*transport_, table_); !made) {
+      ADD_FAILURE() << "cannot create table " << table_ << ": " << made.error().message;
+    }
+  }
+  Result<std::unique_ptr<SlashingStore>> try_open(const StoreSettings& s) override {
+    if (transport_ == nullptr) return Error::unavailable(cc::test::kNoDynamoServer);
+    DynamoDbOptions o;
+    o.table = table_;
+    o.genesis_validators_root = s.genesis_validators_root;
+    o.timeout = std::chrono::seconds(20);  // generous: dynalite on a loaded CI machine is not an outage
+    return open_dynamodb_store(*transport_, o);
+  }
+  aws::Transport& transport() { return *transport_; }
+  const std::string& table() const { return table_; }
+
+ private:
+  std::unique_ptr<aws::Transport> transport_;
+  std::string table_;
+};
+
 inline bool backend_available(Backend b) {
-  return b == Backend::sqlite || pg_server_conninfo().has_value();
+  switch (b) {
+    case Backend::sqlite:
+      return true;
+    case Backend::postgres:
+      return pg_server_conninfo().has_value();
+    case Backend::dynamodb:
+      break;
+  }
+  return cc::test::dynamo_endpoint().has_value();
+}
+
+inline std::string backend_missing(Backend b) {
+  return b == Backend::dynamodb ? std::string(cc::test::kNoDynamoServer) : std::string(kNoPgServer);
 }
 
 // A fresh, empty database of backend `b` (which must be available).
 inline std::unique_ptr<TestDatabase> make_database(Backend b) {
   if (b == Backend::sqlite) return std::make_unique<SqliteTestDatabase>();
+  if (b == Backend::dynamodb) return std::make_unique<DynamoTestDatabase>();
   return std::make_unique<PostgresTestDatabase>(*pg_server_conninfo());
 }
 
 #define CC_REQUIRE_BACKEND(b) \
-  if (!::cc::slashing::test::backend_available(b)) GTEST_SKIP() << ::cc::slashing::test::kNoPgServer
+  if (!::cc::slashing::test::backend_available(b)) GTEST_SKIP() << ::cc::slashing::test::backend_missing(b)
 
 // A test run once per backend with a fresh database and an open store.
 class BackendStoreTest : public ::testing::TestWithParam<Backend> {
