@@ -67,7 +67,9 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 // Header values are trimmed and inner runs of white space (folded lines included) become one space.
 std::string canonical_value(std::string_view value) {
@@ -120,7 +122,9 @@ std::string signed_header_list(const CanonicalHeaders& headers) {
   return out;
 }
 
-std::string date_of(const std::string& amz_date_text) { return amz_date_text.substr(0, 8); }
+std::string date_of(const std::string& amz_date_text) {
+  return amz_date_text.substr(0, 8);
+}
 
 std::string scope_of(const std::string& date, const SigningParams& params) {
   return date + "/" + params.region + "/" + params.service + "/aws4_request";
@@ -128,8 +132,8 @@ std::string scope_of(const std::string& date, const SigningParams& params) {
 
 std::string build_canonical_request(const AwsRequest& request, const SigningParams& params, std::string_view query,
                                     const CanonicalHeaders& headers, std::string_view payload_hash) {
-  std::string out = request.method + "\n" + canonical_uri(request.path, params.normalize_path) + "\n" +
-                    canonical_query(query) + "\n";
+  std::string out =
+      request.method + "\n" + canonical_uri(request.path, params.normalize_path) + "\n" + canonical_query(query) + "\n";
   for (const auto& [name, value] : headers) out += name + ":" + value + "\n";
   out += "\n" + signed_header_list(headers) + "\n";
   out += payload_hash;
@@ -292,9 +296,9 @@ SignedRequest sign_headers(const AwsRequest& request, const Credentials& credent
   if (has_token) out.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
   out.headers.emplace_back("X-Amz-Date", date_time);
   if (params.sign_body) out.headers.emplace_back("x-amz-content-sha256", payload_hash);
-  out.headers.emplace_back("Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id +
-                                                "/" + out.credential_scope + ", SignedHeaders=" +
-                                                out.signed_headers + ", Signature=" + out.signature);
+  out.headers.emplace_back("Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
+                                                out.credential_scope + ", SignedHeaders=" + out.signed_headers +
+                                                ", Signature=" + out.signature);
   return out;
 }
 
@@ -315,8 +319,8 @@ PresignedRequest presign_query(const AwsRequest& request, const Credentials& cre
   // In the order the signed URL carries them; canonical_query() sorts them for signing.
   std::string added = "X-Amz-Algorithm=" + std::string(kAlgorithm) +
                       "&X-Amz-Credential=" + uri_encode(credentials.access_key_id + "/" + scope, false) +
-                      "&X-Amz-Date=" + date_time + "&X-Amz-SignedHeaders=" +
-                      uri_encode(signed_header_list(headers), false) +
+                      "&X-Amz-Date=" + date_time +
+                      "&X-Amz-SignedHeaders=" + uri_encode(signed_header_list(headers), false) +
                       "&X-Amz-Expires=" + std::to_string(expires.count());
   const std::string token = has_token ? "&X-Amz-Security-Token=" + uri_encode(credentials.session_token, false) : "";
   std::string query = request.query.empty() ? added : request.query + "&" + added;

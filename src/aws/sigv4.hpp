@@ -19,7 +19,7 @@ namespace cc::aws {
 struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
-  std::string session_token;  // empty for long-term keys
+  std::string session_token;                                        // empty for long-term keys
   std::optional<std::chrono::system_clock::time_point> expiration;  // none: does not expire
 
   Credentials() = default;
@@ -98,6 +98,6 @@ std::string amz_date(std::chrono::system_clock::time_point time);
 std::string sha256_hex(std::string_view data);
 // HMAC chain "AWS4"+secret -> date ("20150830") -> region -> service -> "aws4_request".
 SecretBytes<32> derive_signing_key(std::string_view secret_access_key, std::string_view date, std::string_view region,
-                               std::string_view service);
+                                   std::string_view service);
 
 }  // namespace cc::aws

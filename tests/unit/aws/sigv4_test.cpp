@@ -1,6 +1,8 @@
 // SigV4 against the official AWS test suite (aws-c-auth's v4 cases, read in place from the shared
 // vectors folder): for every case the canonical request, the string to sign and the signature,
 // for header signing and for query signing, must equal the expected files byte for byte.
+#include "aws/sigv4.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -9,8 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "aws/sigv4.hpp"
 
 namespace cc::aws {
 namespace {
