@@ -18,7 +18,6 @@
 #include "keys/memory_keys.hpp"
 #include "keys/registry.hpp"
 #include "ssz/network.hpp"
-#include "state/file_store.hpp"
 
 namespace cc::app {
 
@@ -95,6 +94,8 @@ int run_server(const Config& config) {
   }
   if (config.anti_slashing.backend == "postgres") {
     spdlog::info("anti-slashing: postgres {}", describe_conninfo(config.anti_slashing.url));
+  } else if (config.anti_slashing.backend == "dynamodb") {
+    spdlog::info("anti-slashing: dynamodb table {}", config.anti_slashing.table);
   } else {
     spdlog::info("anti-slashing: sqlite database {}", std::filesystem::absolute(config.anti_slashing.path).string());
   }
@@ -104,12 +105,13 @@ int run_server(const Config& config) {
     spdlog::error("configuration error: {}", authenticator.error().message);
     return 2;
   }
-  auto state_store = state::FileDocumentStore::open(config.signer_state.path);
+  auto state_store = open_signer_state(config);
   if (!state_store) {
     spdlog::error("cannot open the signer state: {}", state_store.error().message);
     return 1;
   }
-  auth::TokenService tokens(**state_store, known_operation);
+  auth::TokenService tokens(**state_store, known_operation, {},
+                            std::chrono::seconds(config.signer_state.refresh_interval_seconds));
   if (auto opened = tokens.open(); !opened) {
     spdlog::error("cannot read the signer state: {}", opened.error().message);
     return 1;

@@ -3,6 +3,10 @@
 #include <cstdlib>
 #include <regex>
 
+#include "app/aws_factory.hpp"
+#include "state/dynamodb_store.hpp"
+#include "state/file_store.hpp"
+#include "slashing/dynamodb_store.hpp"
 #include "slashing/postgres_store.hpp"
 #include "slashing/sqlite_store.hpp"
 #include "ssz/network.hpp"
@@ -61,11 +65,56 @@ Result<std::unique_ptr<slashing::SlashingStore>> open_slashing_store(const Confi
     options.genesis_validators_root = network->genesis_validators_root;
     return slashing::open_postgres_store(options);
   }
+  if (as.backend == "dynamodb") {
+    auto transport = dynamodb_transport(config);
+    if (!transport) return transport.error();
+    slashing::DynamoDbOptions options;
+    options.table = as.table;
+    options.workers = std::max<std::size_t>(as.pool_size, 1) * 2;  // each waits on round trips, not CPU
+    options.timeout = std::chrono::milliseconds(as.timeout_ms);
+    options.genesis_validators_root = network->genesis_validators_root;
+    return slashing::open_dynamodb_store(std::move(*transport), options);
+  }
   slashing::SqliteOptions options;
   options.path = as.path;
   options.max_batch = as.max_batch;
   options.genesis_validators_root = network->genesis_validators_root;
   return slashing::open_sqlite_store(options);
+}
+
+namespace {
+
+// A DynamoDB document store that keeps its transport.
+class OwnedDynamoDbState final : public state::DocumentStore {
+ public:
+  OwnedDynamoDbState(std::shared_ptr<aws::Transport> transport, std::unique_ptr<state::DynamoDbDocumentStore> store)
+      : transport_(std::move(transport)), store_(std::move(store)) {}
+  std::string describe() const override { return store_->describe(); }
+  Result<std::optional<state::Document>> get(std::string_view name) override { return store_->get(name); }
+  Result<bool> put(std::string_view name, std::string_view content, std::uint64_t expected) override {
+    return store_->put(name, content, expected);
+  }
+  std::optional<std::string> change_stamp(std::string_view name) override { return store_->change_stamp(name); }
+
+ private:
+  std::shared_ptr<aws::Transport> transport_;
+  std::unique_ptr<state::DynamoDbDocumentStore> store_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<state::DocumentStore>> open_signer_state(const Config& config) {
+  if (config.signer_state.backend == "dynamodb") {
+    auto transport = dynamodb_transport(config);
+    if (!transport) return transport.error();
+    auto store = state::DynamoDbDocumentStore::open(**transport, config.signer_state.table);
+    if (!store) return store.error();
+    return std::unique_ptr<state::DocumentStore>(
+        std::make_unique<OwnedDynamoDbState>(std::move(*transport), std::move(*store)));
+  }
+  auto store = state::FileDocumentStore::open(config.signer_state.path);
+  if (!store) return store.error();
+  return std::unique_ptr<state::DocumentStore>(std::move(*store));
 }
 
 }  // namespace cc::app

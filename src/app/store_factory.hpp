@@ -6,10 +6,14 @@
 #include "core/config.hpp"
 #include "core/result.hpp"
 #include "slashing/slashing_store.hpp"
+#include "state/document_store.hpp"
 
 namespace cc::app {
 
 Result<std::unique_ptr<slashing::SlashingStore>> open_slashing_store(const Config& config);
+
+// Opens the signer state the configuration names (signer_state: file directory or DynamoDB table).
+Result<std::unique_ptr<state::DocumentStore>> open_signer_state(const Config& config);
 
 // Resolves secrets in a PostgreSQL connection string: the whole value as `env:VAR`, or a
 // `password=env:VAR` item of a key-value string. The error names the variable, never a value.

@@ -1,5 +1,8 @@
 #include "aws/dynamodb.hpp"
 
+#include <chrono>
+#include <thread>
+
 namespace cc::aws {
 
 namespace {
@@ -162,7 +165,17 @@ Status DynamoDb::create_table(std::string_view partition_key, std::string_view s
     if (r.error().message.find("ResourceInUseException") != std::string::npos) return Error::conflict(r.error().message);
     return r.error();
   }
-  return {};
+  // A new table is CREATING for a while: usable once ACTIVE.
+  for (int i = 0; i < 600; ++i) {
+    auto d = call("DescribeTable", {{"TableName", table_}}, Retry::idempotent);
+    if (d) {
+      const auto* t = d->if_contains("Table");
+      const auto* status = t != nullptr && t->is_object() ? t->as_object().if_contains("TableStatus") : nullptr;
+      if (status != nullptr && status->is_string() && status->as_string() == "ACTIVE") return {};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Error::unavailable("CreateTable on " + describe() + ": not ACTIVE after 60 s");
 }
 
 Result<std::optional<Item>> DynamoDb::get(const Item& key) const {

@@ -67,7 +67,8 @@ class DynamoDb {
   // permission AWS says is missing.
   Status check_table(std::string_view partition_key, std::string_view sort_key) const;
   // Creates the table (on-demand billing) with string keys and optional string-keyed local
-  // secondary indexes (name, sort attribute; projection ALL). conflict when it exists.
+  // secondary indexes (name, sort attribute; projection ALL) and waits until it is ACTIVE.
+  // conflict when it exists.
   Status create_table(std::string_view partition_key, std::string_view sort_key,
                       const std::vector<std::pair<std::string, std::string>>& local_indexes = {}) const;
 

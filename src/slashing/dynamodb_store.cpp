@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdio>
 #include <map>
@@ -86,8 +87,12 @@ Error unavailable(const std::string& doing, const Error& e) {
 
 class DynamoDbStore final : public SlashingStore {
  public:
-  DynamoDbStore(aws::Transport& transport, DynamoDbOptions options)
-      : db_(transport, options.table), options_(std::move(options)), pool_(std::max<std::size_t>(1, options_.workers)) {
+  DynamoDbStore(std::shared_ptr<aws::Transport> transport, DynamoDbOptions options)
+      : transport_(std::move(transport)),
+        db_(*transport_, options.table), options_(std::move(options)), pool_(std::max<std::size_t>(1, options_.workers)) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.workers); ++i) {
+      lanes_.push_back(boost::asio::make_strand(pool_.get_executor()));
+    }
     unsigned char raw[8];
     if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
     writer_ = to_hex(std::span<const std::uint8_t>(raw, sizeof raw));
@@ -120,7 +125,12 @@ class DynamoDbStore final : public SlashingStore {
 
   void check_and_record(const Root& gvr, SignedMessage msg, std::function<void(Result<Decision>)> done) override {
     const auto deadline = Clock::now() + options_.timeout;
-    boost::asio::post(pool_, [this, gvr, msg = std::move(msg), done = std::move(done), deadline]() mutable {
+    // One lane per key (chosen by its bytes): a key's requests are decided in arrival order, as a
+    // validator client sends them; different keys proceed in parallel.
+    const auto& pk = pubkey_of(msg);
+    std::size_t lane = 0;
+    for (auto b : pk) lane = lane * 131 + b;
+    boost::asio::post(lanes_[lane % lanes_.size()], [this, gvr, msg = std::move(msg), done = std::move(done), deadline]() mutable {
       auto r = decide(gvr, msg, deadline);
       ++requests_;
       done(std::move(r));
@@ -222,9 +232,11 @@ class DynamoDbStore final : public SlashingStore {
 
   Result<Decision> decide(const Root& gvr, const SignedMessage& msg, Clock::time_point deadline);
 
+  std::shared_ptr<aws::Transport> transport_;
   aws::DynamoDb db_;
   DynamoDbOptions options_;
   boost::asio::thread_pool pool_;
+  std::vector<boost::asio::strand<boost::asio::thread_pool::executor_type>> lanes_;
   std::string writer_;
   std::atomic<std::uint64_t> sequence_{0};
   std::optional<Root> gvr_cache_;  // written once per database, never changed: safe to keep
@@ -401,7 +413,7 @@ Status DynamoDbStore::set_high_watermark(std::optional<HighWatermark> mark) {
     return unavailable("clearing the high watermark", r.error());
   }
   // Requests that read the old value finish (or give up unreleased) within their timeout.
-  std::this_thread::sleep_for(options_.timeout + std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(options_.high_watermark_settle.value_or(options_.timeout + std::chrono::milliseconds(100)));
   return {};
 }
 
@@ -687,9 +699,10 @@ Status DynamoDbStore::enable(const std::vector<BlsPublicKey>& keys) { return set
 
 // ---- opening -------------------------------------------------------------------------------
 
-Result<std::unique_ptr<SlashingStore>> open_dynamodb_store(aws::Transport& transport, const DynamoDbOptions& options) {
+Result<std::unique_ptr<SlashingStore>> open_dynamodb_store(std::shared_ptr<aws::Transport> transport,
+                                                           const DynamoDbOptions& options) {
   if (options.table.empty()) return Error::invalid("anti_slashing.table: required for the dynamodb backend");
-  auto store = std::make_unique<DynamoDbStore>(transport, options);
+  auto store = std::make_unique<DynamoDbStore>(std::move(transport), options);
   if (auto ok = store->open_checks(); !ok) return ok.error();
   return std::unique_ptr<SlashingStore>(std::move(store));
 }

@@ -44,11 +44,16 @@ struct DynamoDbOptions {
   // Bound on any request, from arrival to answer: past it the answer is unavailable (503).
   std::chrono::milliseconds timeout{2000};
   std::optional<Root> genesis_validators_root;  // as for PostgreSQL: recorded or checked at open
+  // How long set_high_watermark() waits after writing, so that every request that read the old
+  // value has finished or given up unreleased (it must not be shorter than `timeout` on any
+  // replica); nullopt: `timeout` + 100 ms.
+  std::optional<std::chrono::milliseconds> high_watermark_settle;
 };
 
 // Checks the table (key and index) and the network. Errors name table, endpoint and, for
-// AccessDenied, the missing permission. `transport` must outlive the store.
-Result<std::unique_ptr<SlashingStore>> open_dynamodb_store(aws::Transport& transport, const DynamoDbOptions& options);
+// AccessDenied, the missing permission. The store keeps `transport`.
+Result<std::unique_ptr<SlashingStore>> open_dynamodb_store(std::shared_ptr<aws::Transport> transport,
+                                                           const DynamoDbOptions& options);
 
 // Creates the table with the layout above (on-demand capacity): for tests and first setups.
 Status create_dynamodb_anti_slashing_table(aws::Transport& transport, const std::string& table);

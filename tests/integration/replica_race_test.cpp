@@ -13,8 +13,10 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/dynamo_test_server.hpp"
 #include "requests.hpp"
 #include "server_fixture.hpp"
+#include "slashing/dynamodb_store.hpp"
 
 namespace cc::test {
 namespace {
@@ -37,17 +39,52 @@ bool slashable(const Released& x, const Released& y) {
 
 enum class Fault { none, kill_replica, restart_database };
 
-void storm(Fault fault) {
+// A DynamoDB-compatible server of the test's own (dynalite), with the anti-slashing table created.
+class DynamoServer {
+ public:
+  explicit DynamoServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  ~DynamoServer() { run_command({script(), "stop", dir_.string()}); }
+  bool start() {
+    auto [code, out] = run_command({script(), "start", dir_.string()});
+    if (code != 0) return false;
+    endpoint_ = out.substr(0, out.find('\n'));
+    auto transport = dynamo_transport(endpoint_);
+    return transport != nullptr && slashing::create_dynamodb_anti_slashing_table(*transport, "race").ok();
+  }
+  std::vector<std::string> signer_args() const {
+    return {"--anti-slashing-backend", "dynamodb", "--anti-slashing-table", "race", "--aws-endpoints-dynamodb",
+            endpoint_, "--aws-region", "us-east-1", "--anti-slashing-timeout-ms", "3000"};
+  }
+  // dynalite accepts any signature; the signers still sign every request with these.
+  static std::vector<std::string> env() { return {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=test-secret"}; }
+
+ private:
+  static std::string script() { return std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh"; }
+  std::filesystem::path dir_;
+  std::string endpoint_;
+};
+
+enum class Db { postgres, dynamodb };
+
+void storm(Fault fault, Db db = Db::postgres) {
   auto dir = make_temp_dir("race");
   PgServer pg(dir / "pg");  // of this test's own: it may be restarted mid-test
-  ASSERT_TRUE(pg.run("start"));
+  DynamoServer dynamo(dir / "dynamo");
+  std::vector<std::string> args, env;
+  if (db == Db::postgres) {
+    ASSERT_TRUE(pg.run("start"));
+    args = {"--anti-slashing-backend", "postgres", "--anti-slashing-url", pg.conninfo(), "--anti-slashing-timeout-ms",
+            "1000"};
+  } else {
+    ASSERT_TRUE(dynamo.start());
+    args = dynamo.signer_args();
+    env = DynamoServer::env();
+  }
   auto keys = generate_keys(dir, 4);
   ASSERT_EQ(keys.size(), 4u);
-  const std::vector<std::string> args = {"--anti-slashing-backend", "postgres", "--anti-slashing-url", pg.conninfo(),
-                                         "--anti-slashing-timeout-ms", "1000"};
   std::vector<std::unique_ptr<SignerInstance>> replicas;
   for (int i = 0; i < 3; ++i) {
-    replicas.push_back(std::make_unique<SignerInstance>(dir, args));
+    replicas.push_back(std::make_unique<SignerInstance>(dir, args, env));
     std::string error;
     ASSERT_TRUE(replicas.back()->start(error)) << error;
   }
@@ -223,6 +260,10 @@ TEST(ReplicaWatermarks, CommandsApplyToRunningReplicasAtOnce) {
 TEST(ReplicaRace, NoSlashablePairAcrossThreeReplicas) { storm(Fault::none); }
 TEST(ReplicaRace, NoSlashablePairWhenAReplicaIsKilled) { storm(Fault::kill_replica); }
 TEST(ReplicaRace, NoSlashablePairWhenTheDatabaseRestarts) { storm(Fault::restart_database); }
+// The same storms with DynamoDB (conditional writes only). Its test server keeps tables in memory,
+// so a database restart would lose the history itself: that fault is PostgreSQL's only.
+TEST(ReplicaRaceDynamoDb, NoSlashablePairAcrossThreeReplicas) { storm(Fault::none, Db::dynamodb); }
+TEST(ReplicaRaceDynamoDb, NoSlashablePairWhenAReplicaIsKilled) { storm(Fault::kill_replica, Db::dynamodb); }
 
 }  // namespace
 }  // namespace cc::test

@@ -1,7 +1,7 @@
 #pragma once
 // The DynamoDB-compatible test server (dynalite, scripts/dynamo-test-server.sh), started by the
-// ctest fixture `dynamo_server`; tests find its endpoint in the file named by
-// CC_DYNAMO_ENDPOINT_FILE. They reach it through the production HttpsTransport (plain http to
+// ctest fixture `test_servers`; tests find its endpoint in $CC_TEST_SERVERS/dynamo/endpoint (or
+// the file named by CC_DYNAMO_ENDPOINT_FILE). They reach it through the production HttpsTransport (plain http to
 // loopback, SigV4-signed with fixed test credentials: dynalite accepts any signature, and the
 // signing itself is proven by the AWS known-answer suite), each test in tables of its own.
 #include <atomic>
@@ -18,20 +18,25 @@ namespace cc::test {
 
 inline constexpr const char* kNoDynamoServer =
     "no DynamoDB test server (CC_DYNAMO_ENDPOINT_FILE unset or unreadable): run through ctest, whose fixture "
-    "dynamo_server starts scripts/dynamo-test-server.sh";
+    "test_servers starts scripts/dynamo-test-server.sh";
 
 inline std::optional<std::string> dynamo_endpoint() {
-  const char* file = std::getenv("CC_DYNAMO_ENDPOINT_FILE");
-  if (file == nullptr) return std::nullopt;
+  std::string file;
+  if (const char* f = std::getenv("CC_DYNAMO_ENDPOINT_FILE"); f != nullptr && *f != '\0') {
+    file = f;
+  } else if (const char* servers = std::getenv("CC_TEST_SERVERS"); servers != nullptr && *servers != '\0') {
+    file = std::string(servers) + "/dynamo/endpoint";  // the test_servers fixture (tests/CMakeLists.txt)
+  } else {
+    return std::nullopt;
+  }
   std::ifstream in(file);
   std::string endpoint;
   if (!std::getline(in, endpoint) || endpoint.empty()) return std::nullopt;
   return endpoint;
 }
 
-// A transport to the test server (or null without one).
-inline std::unique_ptr<aws::Transport> dynamo_transport() {
-  auto endpoint = dynamo_endpoint();
+// A transport to the test server at `endpoint` (default: the fixture's), or null without one.
+inline std::unique_ptr<aws::Transport> dynamo_transport(std::optional<std::string> endpoint = dynamo_endpoint()) {
   if (!endpoint) return nullptr;
   std::vector<std::unique_ptr<aws::CredentialsProvider>> providers;
   providers.push_back(std::make_unique<aws::StaticCredentials>(aws::Credentials("AKIDEXAMPLE", "test-secret")));

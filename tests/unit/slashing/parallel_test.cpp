@@ -125,8 +125,11 @@ TEST_P(ParallelSigning, ConflictingMessagesFromManyThreadsAllowAtMostOneAndAreGr
 }
 
 // The HTTP layer's pattern: each request thread blocks until its own decision is durable.
-// Requests arriving while a commit is in flight must share the next one.
-TEST_P(ParallelSigning, BlockingCallersShareCommits) {
+// Requests arriving while a commit is in flight must share the next one (stores with
+// transactions; DynamoDB writes each record on its own).
+class GroupCommit : public ParallelSigning {};
+
+TEST_P(GroupCommit, BlockingCallersShareCommits) {
   auto store = db_->open();
   ASSERT_NE(store, nullptr);
   constexpr unsigned kCallers = 32;
@@ -156,6 +159,7 @@ TEST_P(ParallelSigning, BlockingCallersShareCommits) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ParallelSigning, ::testing::ValuesIn(all_backends()), backend_param_name);
+INSTANTIATE_TEST_SUITE_P(Backends, GroupCommit, ::testing::ValuesIn(transactional_backends()), backend_param_name);
 
 }  // namespace
 }  // namespace cc::slashing::test

@@ -22,13 +22,18 @@ std::vector<PgQuery> queries_of(const std::vector<std::string>& statements) {
 
 std::optional<std::string> pg_server_conninfo() {
   if (const char* direct = std::getenv("CC_PG_CONNINFO"); direct != nullptr && *direct != '\0') return direct;
-  const char* file = std::getenv("CC_PG_CONNINFO_FILE");
-  if (file == nullptr || *file == '\0') return std::nullopt;
+  std::string file;
+  if (const char* f = std::getenv("CC_PG_CONNINFO_FILE"); f != nullptr && *f != '\0') {
+    file = f;
+  } else if (const char* servers = std::getenv("CC_TEST_SERVERS"); servers != nullptr && *servers != '\0') {
+    file = std::string(servers) + "/pg/conninfo";  // the test_servers fixture (tests/CMakeLists.txt)
+  } else {
+    return std::nullopt;
+  }
   std::ifstream in(file);
   std::string line;
   if (!in || !std::getline(in, line) || line.empty()) {
-    throw std::runtime_error(std::string("CC_PG_CONNINFO_FILE=") + file +
-                             " holds no conninfo: did the pg_server fixture (scripts/pg-test-server.sh) fail?");
+    throw std::runtime_error(file + " holds no conninfo: did the test_servers fixture (scripts/pg-test-server.sh) fail?");
   }
   return line;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The PostgreSQL server of the tests: started once per ctest run by the fixture pg_server
+// The PostgreSQL server of the tests: started once per ctest run by the fixture test_servers
 // (scripts/pg-test-server.sh, see CMakeLists.txt), found through $CC_PG_CONNINFO (a conninfo)
 // or $CC_PG_CONNINFO_FILE (a file holding one). Each test works in its own database.
 #include <chrono>
@@ -16,7 +16,7 @@ namespace cc::slashing::test {
 // outside ctest): PostgreSQL tests then skip, saying how to provide one.
 std::optional<std::string> pg_server_conninfo();
 inline constexpr const char* kNoPgServer =
-    "no PostgreSQL test server: run under ctest (fixture pg_server), or set CC_PG_CONNINFO "
+    "no PostgreSQL test server: run under ctest (fixture test_servers), or set CC_PG_CONNINFO "
     "(scripts/pg-test-server.sh start DIR writes DIR/conninfo)";
 
 // Runs statements on `conninfo` in one round trip; throws std::runtime_error on failure.

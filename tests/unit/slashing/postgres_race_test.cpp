@@ -1,4 +1,4 @@
-// Replicas racing on one PostgreSQL database: several independent stores (each with its own
+// Replicas racing on one PostgreSQL database (and on one DynamoDB table): several independent stores (each with its own
 // connection pool, as separate signer processes would have) receive, from many threads at
 // once, conflicting requests for the same keys: same-slot blocks with different roots, double
 // votes, and votes of different spans that surround each other. Among everything allowed there
@@ -116,43 +116,37 @@ class PostgresRace : public ::testing::TestWithParam<RaceParam> {
   std::unique_ptr<PostgresTestDatabase> db_;
 };
 
-TEST_P(PostgresRace, ReplicasNeverBothAllowASlashablePair) {
-  std::vector<std::unique_ptr<SlashingStore>> replicas;
-  for (unsigned r = 0; r < kReplicas; ++r) {
-    PostgresOptions o = db_->options();
-    o.pool_size = 4;
-    o.max_batch_delay = std::get<1>(GetParam());
-    auto store = open_postgres_store(o);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    replicas.push_back(std::move(*store));
-  }
+struct StormOutcome {
+  unsigned total = 0;
+  std::size_t blocks = 0, votes = 0;
+};
+
+// Runs the storm over `replicas` and checks the outcome: every request answered without error,
+// one block per slot, no slashable pair of votes.
+StormOutcome run_storm(const std::vector<std::unique_ptr<SlashingStore>>& replicas, Callers callers) {
+  StormOutcome o;
   Allowed allowed;
   std::barrier step(kThreads);
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < kThreads; ++t) {
-    threads.emplace_back(storm, std::ref(*replicas[t % kReplicas]), t, std::get<0>(GetParam()), std::ref(allowed),
-                         std::ref(step));
+    threads.emplace_back(storm, std::ref(*replicas[t % replicas.size()]), t, callers, std::ref(allowed), std::ref(step));
   }
   for (auto& t : threads) t.join();
-
-  unsigned total = 0;
   for (unsigned t = 0; t < kThreads; ++t) {
     for (std::uint64_t h = 1; h <= kHeights; ++h) {
-      for (unsigned k = 0; k < kKeys; ++k) total += static_cast<unsigned>(messages_of(t, k, h).size());
+      for (unsigned k = 0; k < kKeys; ++k) o.total += static_cast<unsigned>(messages_of(t, k, h).size());
     }
   }
-  EXPECT_EQ(allowed.answered.load(), total);
+  EXPECT_EQ(allowed.answered.load(), o.total);
   EXPECT_EQ(allowed.errors.load(), 0u) << allowed.first_error;
-
-  std::size_t allowed_blocks = 0;
   for (const auto& [slot, roots] : allowed.blocks) {
     EXPECT_EQ(roots.size(), 1u) << "key " << slot.first << " slot " << slot.second << ": " << roots.size()
                                 << " different blocks signed";
-    allowed_blocks += roots.size();
+    o.blocks += roots.size();
   }
-  std::size_t allowed_votes = 0, slashable_pairs = 0;
+  std::size_t slashable_pairs = 0;
   for (const auto& [k, votes] : allowed.votes) {
-    allowed_votes += votes.size();
+    o.votes += votes.size();
     for (std::size_t i = 0; i < votes.size(); ++i) {
       for (std::size_t j = i + 1; j < votes.size(); ++j) {
         if (!slashable(votes[i], votes[j])) continue;
@@ -163,22 +157,66 @@ TEST_P(PostgresRace, ReplicasNeverBothAllowASlashablePair) {
     }
   }
   EXPECT_EQ(slashable_pairs, 0u);
-  EXPECT_GT(allowed_blocks, 0u);
-  EXPECT_GT(allowed_votes, 0u);
+  EXPECT_GT(o.blocks, 0u);
+  EXPECT_GT(o.votes, 0u);
+  return o;
+}
+
+TEST_P(PostgresRace, ReplicasNeverBothAllowASlashablePair) {
+  std::vector<std::unique_ptr<SlashingStore>> replicas;
+  for (unsigned r = 0; r < kReplicas; ++r) {
+    PostgresOptions o = db_->options();
+    o.pool_size = 4;
+    o.max_batch_delay = std::get<1>(GetParam());
+    auto store = open_postgres_store(o);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    replicas.push_back(std::move(*store));
+  }
+  const auto outcome = run_storm(replicas, std::get<0>(GetParam()));
   // Everything allowed is recorded, and nothing else (no two threads share a root, so there
   // are no identical re-signs in this storm).
-  EXPECT_EQ(pg_scalar(db_->conninfo(), "SELECT count(*) FROM cc_blocks"), std::to_string(allowed_blocks));
-  EXPECT_EQ(pg_scalar(db_->conninfo(), "SELECT count(*) FROM cc_attestations"), std::to_string(allowed_votes));
+  EXPECT_EQ(pg_scalar(db_->conninfo(), "SELECT count(*) FROM cc_blocks"), std::to_string(outcome.blocks));
+  EXPECT_EQ(pg_scalar(db_->conninfo(), "SELECT count(*) FROM cc_attestations"), std::to_string(outcome.votes));
 
   std::uint64_t commits = 0;
   for (auto& r : replicas) commits += r->stats().commits;
-  std::printf(
-      "[ pg race ] %s: %u replicas, %u threads: %u requests in %llu commits; %zu blocks, %zu votes allowed; "
-      "%zu slashable pairs\n",
-      race_name({GetParam(), 0}).c_str(), kReplicas, kThreads, total, static_cast<unsigned long long>(commits),
-      allowed_blocks, allowed_votes, slashable_pairs);
-  EXPECT_LT(commits, total) << "no group commit happened";
+  std::printf("[ pg race ] %s: %u replicas, %u threads: %u requests in %llu commits; %zu blocks, %zu votes allowed\n",
+              race_name({GetParam(), 0}).c_str(), kReplicas, kThreads, outcome.total,
+              static_cast<unsigned long long>(commits), outcome.blocks, outcome.votes);
+  EXPECT_LT(commits, outcome.total) << "no group commit happened";
 }
+
+// The same storm on DynamoDB: replicas are stores with their own transport on one table, and
+// only the conditional writes keep them apart.
+class DynamoRace : public ::testing::TestWithParam<Callers> {
+ protected:
+  void SetUp() override {
+    if (!cc::test::dynamo_endpoint()) GTEST_SKIP() << cc::test::kNoDynamoServer;
+  }
+};
+
+TEST_P(DynamoRace, ReplicasNeverBothAllowASlashablePair) {
+  DynamoTestDatabase db;
+  std::vector<std::unique_ptr<SlashingStore>> replicas;
+  for (unsigned r = 0; r < kReplicas; ++r) {
+    DynamoDbOptions o;
+    o.table = db.table();
+    o.workers = 4;
+    o.timeout = std::chrono::seconds(30);
+    auto store = open_dynamodb_store(std::shared_ptr<aws::Transport>(cc::test::dynamo_transport()), o);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    replicas.push_back(std::move(*store));
+  }
+  const auto outcome = run_storm(replicas, GetParam());
+  std::printf("[ dynamodb race ] %s: %u replicas, %u threads: %u requests; %zu blocks, %zu votes allowed\n",
+              GetParam() == Callers::blocking ? "blocking" : "queueing", kReplicas, kThreads, outcome.total,
+              outcome.blocks, outcome.votes);
+}
+
+INSTANTIATE_TEST_SUITE_P(Storm, DynamoRace, ::testing::Values(Callers::queueing, Callers::blocking),
+                         [](const ::testing::TestParamInfo<Callers>& p) {
+                           return std::string(p.param == Callers::blocking ? "blocking" : "queueing");
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Storm, PostgresRace,
                          ::testing::Combine(::testing::Values(Callers::queueing, Callers::blocking),

@@ -39,6 +39,12 @@ inline const std::vector<Backend>& all_backends() {
   return list;
 }
 
+// The backends with transactions, whose stores group concurrent requests into one commit.
+inline const std::vector<Backend>& transactional_backends() {
+  static const std::vector<Backend> list = {Backend::sqlite, Backend::postgres};
+  return list;
+}
+
 // Whatever a test tunes, per backend.
 struct StoreSettings {
   std::optional<Root> genesis_validators_root;
@@ -113,13 +119,14 @@ class DynamoTestDatabase final : public TestDatabase {
     o.table = table_;
     o.genesis_validators_root = s.genesis_validators_root;
     o.timeout = std::chrono::seconds(20);  // generous: dynalite on a loaded CI machine is not an outage
-    return open_dynamodb_store(*transport_, o);
+    o.high_watermark_settle = std::chrono::milliseconds(50);  // the tests change it with nothing in flight
+    return open_dynamodb_store(transport_, o);
   }
   aws::Transport& transport() { return *transport_; }
   const std::string& table() const { return table_; }
 
  private:
-  std::unique_ptr<aws::Transport> transport_;
+  std::shared_ptr<aws::Transport> transport_;
   std::string table_;
 };
 

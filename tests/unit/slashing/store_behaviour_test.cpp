@@ -243,7 +243,10 @@ TEST_P(StoreTest, LaterRequestsInOneBatchSeeEarlierOnes) {
   }
   EXPECT_EQ(got, (std::vector<Refusal>{Refusal::none, Refusal::none, Refusal::double_vote,
                                        Refusal::source_below_low_watermark, Refusal::none, Refusal::surrounded_vote}));
-  EXPECT_EQ(store_->stats().commits, 1u);
+  // SQL stores commit a batch at once; DynamoDB has no transactions and commits one by one.
+  if (GetParam() != Backend::dynamodb) {
+    EXPECT_EQ(store_->stats().commits, 1u);
+  }
   EXPECT_EQ(store_->stats().requests, 6u);
   EXPECT_EQ(sign(block(1, 7, 2)), Refusal::double_block_proposal) << "the batch was recorded";
   EXPECT_EQ(sign(vote(1, 2, 6, 9)), Refusal::double_vote);
