@@ -1,6 +1,6 @@
 // Signing throughput over HTTP (SQLite and PostgreSQL anti-slashing) next to raw blst, measured in
 // the same run on the same machine.
-//   build/release/bench/cc_http_sign_bench [--seconds S] [--connections C] [--keys K] [--no-postgres]
+//   build/release/bench/cc_http_sign_bench [--seconds S] [--connections C] [--keys K] [--no-postgres] [--no-dynamodb]
 // Prints a table; the load generator runs on the same cores, so its CPU share is reported too.
 #include <sys/resource.h>
 
@@ -15,9 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include "../tests/support/dynamo_test_server.hpp"
 #include "../tests/support/http_client.hpp"
 #include "../tests/support/process.hpp"
 #include "crypto/bls.hpp"
+#include "slashing/dynamodb_store.hpp"
 
 namespace {
 
@@ -73,11 +75,14 @@ struct HttpRun {
 // Starts the server with `backend_args`, drives it with `connections` keep-alive connections for
 // `seconds`, and stops it.
 bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& keys,
-              const std::vector<std::string>& backend_args, int connections, double seconds, HttpRun& out) {
+              const std::vector<std::string>& backend_args, int connections, double seconds, HttpRun& out,
+              const std::vector<std::string>& env = {}) {
   std::vector<std::string> argv = {CC_BINARY, "server", "--server-listen-address", "127.0.0.1", "--server-listen-port",
                                    "0", "--key-sources-filesystem-paths", (dir / "keys").string()};
   argv.insert(argv.end(), backend_args.begin(), backend_args.end());
-  cc::test::Process srv(argv, {}, (dir / ("server-" + out.label + ".log")).string());
+  // Each run its own signer state, beside its keys.
+  argv.insert(argv.end(), {"--signer-state-path", (dir / ("state-" + out.label)).string()});
+  cc::test::Process srv(argv, env, (dir / ("server-" + out.label + ".log")).string());
   if (!srv.wait_for_log("listening on http://", std::chrono::seconds(30))) {
     std::fprintf(stderr, "server did not start: %s\n", srv.log().c_str());
     return false;
@@ -136,10 +141,11 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
 int main(int argc, char** argv) {
   double seconds = 5;
   int connections = 32, nkeys = 64;
-  bool postgres = true;
+  bool postgres = true, dynamodb = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--no-postgres") postgres = false;
+    if (a == "--no-dynamodb") dynamodb = false;
     if (i + 1 >= argc) continue;
     if (a == "--seconds") seconds = std::stod(argv[i + 1]);
     if (a == "--connections") connections = std::stoi(argv[i + 1]);
@@ -186,6 +192,30 @@ int main(int argc, char** argv) {
     cc::test::run_command({script, "stop", (dir / "pg").string()});
     if (!ok) return 1;
     runs.push_back(pg);
+  }
+  if (dynamodb) {
+    // dynalite (in memory, single-threaded JavaScript) started by the project's test script: a
+    // stand-in that measures the signer's protocol cost (round trips per request), not AWS.
+    const std::string script = std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh";
+    auto [dy_code, dy_out] = cc::test::run_command({script, "start", (dir / "dynamo").string()});
+    if (dy_code != 0) {
+      std::fprintf(stderr, "dynalite did not start: %s\n", dy_out.c_str());
+      return 1;
+    }
+    const std::string endpoint = dy_out.substr(0, dy_out.find('\n'));
+    auto transport = cc::test::dynamo_transport(endpoint);
+    if (transport == nullptr || !cc::slashing::create_dynamodb_anti_slashing_table(*transport, "bench").ok()) {
+      std::fprintf(stderr, "cannot create the DynamoDB table\n");
+      return 1;
+    }
+    HttpRun dy{"DynamoDB"};
+    const bool ok = run_http(dir, keys,
+                             {"--anti-slashing-backend", "dynamodb", "--anti-slashing-table", "bench",
+                              "--aws-endpoints-dynamodb", endpoint, "--aws-region", "us-east-1"},
+                             connections, seconds, dy, {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=bench"});
+    cc::test::run_command({script, "stop", (dir / "dynamo").string()});
+    if (!ok) return 1;
+    runs.push_back(dy);
   }
 
   std::printf("| measure | value |\n|---|---|\n");

@@ -122,3 +122,37 @@ TEST(Cli, DatabaseOfAnotherNetworkIsRefusedAtStart) {
 
 }  // namespace
 }  // namespace cc::test
+
+namespace cc::test {
+namespace {
+
+// A DynamoDB backend whose table is missing stops start-up with a message naming the table and
+// the endpoint (here: a local DynamoDB-compatible server of the test's own).
+TEST(Cli, AMissingDynamoDbTableStopsStartUpNamingIt) {
+  auto dir = make_temp_dir("cli-dynamo");
+  const std::string script = std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh";
+  auto [started, endpoint_out] = run_command({script, "start", (dir / "dynamo").string()});
+  ASSERT_EQ(started, 0) << endpoint_out;
+  const std::string endpoint = endpoint_out.substr(0, endpoint_out.find('\n'));
+  const std::vector<std::string> env = {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=test-secret"};
+  auto [code, out] = run_command({binary_path(), "server", "--server-listen-port", "0", "--anti-slashing-backend",
+                                  "dynamodb", "--anti-slashing-table", "nowhere-to-be-found", "--aws-endpoints-dynamodb",
+                                  endpoint, "--aws-region", "eu-west-1", "--signer-state-path",
+                                  (dir / "state").string()},
+                                 env);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("nowhere-to-be-found"), std::string::npos) << out;
+  EXPECT_NE(out.find("does not exist"), std::string::npos) << out;
+  EXPECT_NE(out.find(endpoint), std::string::npos) << "names the endpoint: " << out;
+  auto [no_region, region_out] = run_command({binary_path(), "server", "--anti-slashing-backend", "dynamodb",
+                                              "--anti-slashing-table", "t", "--signer-state-path",
+                                              (dir / "state").string()},
+                                             {"AWS_REGION=", "AWS_DEFAULT_REGION="});
+  EXPECT_NE(no_region, 0);
+  EXPECT_NE(region_out.find("AWS_REGION"), std::string::npos) << "says where a region may come from: " << region_out;
+  run_command({script, "stop", (dir / "dynamo").string()});
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cc::test
