@@ -21,21 +21,14 @@ bin=$root/node_modules/.bin/dynalite
 
 running() { [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; }
 
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  echo "dynamo-test-server: no free port found" >&2
-  exit 1
-}
+# shellcheck source=lib/free-port.sh
+. "$(dirname "$0")/lib/free-port.sh"
 
 start() {
   if running; then cat "$dir/endpoint"; return; fi
   local port attempt
   for attempt in 1 2 3 4 5; do
-    port=$(free_port)
+    port=$(free_port dynamo-test-server)
     # Small table-creation delays keep CreateTable fast; setsid so ctest does not wait on it.
     setsid "$bin" --host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 \
       >"$dir/server.log" 2>&1 < /dev/null &

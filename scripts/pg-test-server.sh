@@ -40,15 +40,8 @@ run() { "${as_owner[@]}" "$@"; }
 running() { [ -f "$data/PG_VERSION" ] && run "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
 # A TCP port nobody listens on now (the server start retries if another process takes it first).
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  echo "pg-test-server: no free port found" >&2
-  exit 1
-}
+# shellcheck source=lib/free-port.sh
+. "$(dirname "$0")/lib/free-port.sh"
 
 write_conninfo() {
   echo "host=127.0.0.1 port=$(cat "$dir/port") user=postgres dbname=postgres sslmode=disable" >"$dir/conninfo.tmp"
@@ -68,7 +61,7 @@ start() {
   local port attempt
   for attempt in 1 2 3 4 5; do
     # Keep the port of an earlier start: a test that restarts the server expects the same address.
-    if [ -f "$dir/port" ] && [ "$attempt" -eq 1 ]; then port=$(cat "$dir/port"); else port=$(free_port); fi
+    if [ -f "$dir/port" ] && [ "$attempt" -eq 1 ]; then port=$(cat "$dir/port"); else port=$(free_port pg-test-server); fi
     if run "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 30 -o "-c listen_addresses=127.0.0.1 \
         -c port=$port -c unix_socket_directories='' -c ssl=off -c fsync=off -c full_page_writes=off \
         -c synchronous_commit=off -c max_connections=300 -c shared_buffers=32MB" start >/dev/null; then

@@ -4,10 +4,12 @@
 // within its refresh interval.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "../../support/dynamo_test_server.hpp"
 #include "auth/token_service.hpp"
+#include "concurrent_writers.hpp"
 #include "state/dynamodb_store.hpp"
 
 namespace cc::state {
@@ -46,25 +48,16 @@ TEST_F(DynamoStateTest, WritesAreVersionedAndOnlyLandOnTheVersionTheyRead) {
 }
 
 TEST_F(DynamoStateTest, ConcurrentReplicasLoseNothing) {
-  constexpr int kWriters = 4, kEach = 10;
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&] {
-      auto transport = cc::test::dynamo_transport();  // each replica its own connections
-      auto own = DynamoDbDocumentStore::open(*transport, table_);
-      ASSERT_TRUE(own.ok());
-      for (int i = 0; i < kEach; ++i) {
-        auto r = update_document(**own, "counter", [](const std::optional<Document>& d) -> Result<std::string> {
-          return std::to_string(d ? std::stoi(d->content) + 1 : 1);
-        });
-        ASSERT_TRUE(r.ok()) << r.error().message;
-      }
-    });
-  }
-  for (auto& t : writers) t.join();
-  auto doc = store_->get("counter");
-  ASSERT_TRUE(doc.ok() && doc->has_value());
-  EXPECT_EQ((*doc)->content, std::to_string(kWriters * kEach));
+  std::vector<std::unique_ptr<aws::Transport>> transports(4);  // each replica its own connections
+  std::atomic<int> next{0};
+  test::expect_concurrent_writers_lose_nothing(
+      [&]() -> std::unique_ptr<DocumentStore> {
+        auto& transport = transports[static_cast<std::size_t>(next++)];
+        transport = cc::test::dynamo_transport();
+        auto own = DynamoDbDocumentStore::open(*transport, table_);
+        return own ? std::move(*own) : nullptr;
+      },
+      *store_, 4, 10);
 }
 
 TEST_F(DynamoStateTest, AMissingTableIsNamedAtOpen) {

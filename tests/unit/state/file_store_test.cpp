@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "concurrent_writers.hpp"
 #include "state/file_store.hpp"
 
 namespace cc::state {
@@ -73,25 +74,12 @@ TEST_F(FileStoreTest, TheChangeStampMovesWithEveryWrite) {
 }
 
 TEST_F(FileStoreTest, ConcurrentWritersLoseNothing) {
-  constexpr int kWriters = 4, kEach = 25;
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&] {
-      auto own = FileDocumentStore::open(path());  // its own store, as another replica would have
-      ASSERT_TRUE(own.ok());
-      for (int i = 0; i < kEach; ++i) {
-        auto r = update_document(**own, "counter", [](const std::optional<Document>& d) -> Result<std::string> {
-          return std::to_string(d ? std::stoi(d->content) + 1 : 1);
-        });
-        ASSERT_TRUE(r.ok()) << r.error().message;
-      }
-    });
-  }
-  for (auto& t : writers) t.join();
-  auto doc = store_->get("counter");
-  ASSERT_TRUE(doc.ok() && doc->has_value());
-  EXPECT_EQ((*doc)->content, std::to_string(kWriters * kEach));
-  EXPECT_EQ((*doc)->version, static_cast<std::uint64_t>(kWriters * kEach));
+  test::expect_concurrent_writers_lose_nothing(
+      [&]() -> std::unique_ptr<DocumentStore> {
+        auto own = FileDocumentStore::open(path());  // its own store, as another replica would have
+        return own ? std::move(*own) : nullptr;
+      },
+      *store_, 4, 25);
 }
 
 TEST_F(FileStoreTest, AnAbortedUpdateWritesNothing) {
