@@ -25,6 +25,25 @@ class WatermarkStoreTest : public BackendStoreTest {
     EXPECT_TRUE(w.ok()) << w.error().message;
     return w.ok() ? *w : LowWatermarks{};
   }
+  // Exports this store and imports the file into an empty database of the same backend.
+  struct Copy {
+    std::string doc;
+    std::unique_ptr<TestDatabase> db;
+    std::unique_ptr<SlashingStore> store;
+  };
+  Copy export_into_fresh_database() {
+    Copy c;
+    auto doc = store().export_interchange({});
+    EXPECT_TRUE(doc.ok()) << doc.error().message;
+    if (!doc.ok()) return c;
+    c.doc = *doc;
+    c.db = make_database(GetParam());
+    c.store = c.db->open();
+    if (c.store != nullptr) {
+      EXPECT_TRUE(c.store->import_interchange(c.doc).ok()) << c.doc;
+    }
+    return c;
+  }
   PruneReport prune(std::uint64_t keep_epochs) {
     auto r = store_->prune(keep_epochs);
     EXPECT_TRUE(r.ok()) << r.error().message;
@@ -131,12 +150,10 @@ TEST_P(WatermarkStoreTest, AnExportCarriesAWatermarkRaisedAboveEveryRecord) {
   EXPECT_EQ(sign(block(1, 90, 1)), Refusal::none);
   EXPECT_EQ(sign(vote(1, 2, 3, 1)), Refusal::none);
   ASSERT_TRUE(store().raise_low_watermark(key(1), 100, 30, 31).ok());
-  auto doc = store().export_interchange({});
-  ASSERT_TRUE(doc.ok()) << doc.error().message;
-  auto fresh_db = make_database(GetParam());
-  auto fresh = fresh_db->open();
-  ASSERT_NE(fresh, nullptr);
-  ASSERT_TRUE(fresh->import_interchange(*doc).ok()) << *doc;
+  auto copy = export_into_fresh_database();
+  ASSERT_NE(copy.store, nullptr);
+  auto& fresh = copy.store;
+  const auto* doc = &copy.doc;
   EXPECT_EQ(check(*fresh, block(1, 90, 2)), Refusal::block_slot_at_or_below_low_watermark) << *doc;
   EXPECT_EQ(check(*fresh, block(1, 100, 2)), Refusal::double_block_proposal);
   EXPECT_EQ(check(*fresh, vote(1, 29, 40, 2)), Refusal::source_below_low_watermark);
@@ -318,12 +335,10 @@ TEST_P(RandomHistoryTest, ExportThenImportRefusesEverythingTheOriginalRefuses) {
       raised[k] = true;
       ++raised_keys;
     }
-    auto doc = store().export_interchange({});
-    ASSERT_TRUE(doc.ok()) << doc.error().message;
-    auto fresh_db = make_database(GetParam());
-    auto fresh = fresh_db->open();
-    ASSERT_NE(fresh, nullptr);
-    ASSERT_TRUE(fresh->import_interchange(*doc).ok()) << *doc;
+    auto copy = export_into_fresh_database();
+    ASSERT_NE(copy.store, nullptr);
+    auto& fresh = copy.store;
+    const auto* doc = &copy.doc;
     for (unsigned k = 0; k < kKeys; ++k) {
       auto original = store().export_interchange({key(k)});
       auto again = fresh->export_interchange({key(k)});
