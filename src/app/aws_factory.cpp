@@ -4,9 +4,11 @@
 #include "aws/https_transport.hpp"
 #include "aws/region.hpp"
 
+#include <algorithm>
+
 namespace cc::app {
 
-Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config) {
+Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config, std::chrono::milliseconds bound) {
   auto region = aws::resolve_region(config.aws.region);
   if (!region) return Error::invalid("aws.region: " + region.error().message);
   // The process environment, with aws.endpoints.sts in the variable the STS client reads.
@@ -21,6 +23,11 @@ Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config)
   options.region = *region;
   options.endpoint = config.aws.dynamodb_endpoint;
   options.credentials = aws::default_credential_chain(*region, env);
+  // Three attempts with short backoff inside the bound: a slow or unreachable endpoint turns into
+  // an answer (503) in time instead of a client-side timeout.
+  options.max_attempts = 3;
+  options.attempt_timeout = std::max(std::chrono::milliseconds(100), bound / 3);
+  options.backoff_cap = std::min(options.backoff_cap, std::max(std::chrono::milliseconds(10), bound / 10));
   auto transport = aws::HttpsTransport::create(std::move(options));
   if (!transport) return Error::invalid("aws.endpoints.dynamodb: " + transport.error().message);
   return std::shared_ptr<aws::Transport>(std::move(*transport));

@@ -3,6 +3,7 @@
 // AWS_DEFAULT_REGION), the standard credential chain (environment, IRSA, Pod Identity, IMDSv2;
 // aws.endpoints.sts overrides the STS endpoint IRSA uses), and aws.endpoints.<service> for
 // another endpoint than the regional one.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -12,7 +13,10 @@
 
 namespace cc::app {
 
-// A transport to DynamoDB. Errors name what is missing (the region) or malformed (an endpoint).
-Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config);
+// A transport to DynamoDB whose attempts and retries fit within `bound` (a request of the
+// signing path must be answered, 503 at worst, within anti_slashing.timeout_ms). Errors name
+// what is missing (the region) or malformed (an endpoint).
+Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config,
+                                                           std::chrono::milliseconds bound = std::chrono::seconds(20));
 
 }  // namespace cc::app

@@ -66,7 +66,7 @@ Result<std::unique_ptr<slashing::SlashingStore>> open_slashing_store(const Confi
     return slashing::open_postgres_store(options);
   }
   if (as.backend == "dynamodb") {
-    auto transport = dynamodb_transport(config);
+    auto transport = dynamodb_transport(config, std::chrono::milliseconds(as.timeout_ms));
     if (!transport) return transport.error();
     slashing::DynamoDbOptions options;
     options.table = as.table;

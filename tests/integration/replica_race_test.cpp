@@ -43,7 +43,8 @@ enum class Fault { none, kill_replica, restart_database };
 class DynamoServer {
  public:
   explicit DynamoServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  ~DynamoServer() { run_command({script(), "stop", dir_.string()}); }
+  ~DynamoServer() { stop(); }
+  void stop() { run_command({script(), "stop", dir_.string()}); }
   bool start() {
     auto [code, out] = run_command({script(), "start", dir_.string()});
     if (code != 0) return false;
@@ -51,9 +52,9 @@ class DynamoServer {
     auto transport = dynamo_transport(endpoint_);
     return transport != nullptr && slashing::create_dynamodb_anti_slashing_table(*transport, "race").ok();
   }
-  std::vector<std::string> signer_args() const {
+  std::vector<std::string> signer_args(const std::string& timeout_ms = "3000") const {
     return {"--anti-slashing-backend", "dynamodb", "--anti-slashing-table", "race", "--aws-endpoints-dynamodb",
-            endpoint_, "--aws-region", "us-east-1", "--anti-slashing-timeout-ms", "3000"};
+            endpoint_, "--aws-region", "us-east-1", "--anti-slashing-timeout-ms", timeout_ms};
   }
   // dynalite accepts any signature; the signers still sign every request with these.
   static std::vector<std::string> env() { return {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=test-secret"}; }
@@ -199,6 +200,33 @@ TEST(DatabaseOutage, BoundedFailureAndRecoveryWithoutRestart) {
   EXPECT_EQ(up.status, 200u) << up.body;
   EXPECT_EQ(http.get("/healthcheck").status, 200u);
   EXPECT_EQ(http.get("/api/v1/eth2/highWatermark").status, 200u);
+  std::filesystem::remove_all(dir);
+}
+
+// DynamoDB goes away: the same bounded 503 (the transport's attempts fit in the timeout), readiness
+// drops, and types that need no database keep signing. (The test server keeps its tables in memory,
+// so coming back would be a new, empty database: recovery is PostgreSQL's test above.)
+TEST(DatabaseOutage, DynamoDbUnreachableAnswers503WithinTheBound) {
+  auto dir = make_temp_dir("outage-dynamo");
+  DynamoServer dynamo(dir / "dynamo");
+  ASSERT_TRUE(dynamo.start());
+  auto keys = generate_keys(dir, 1);
+  ASSERT_EQ(keys.size(), 1u);
+  SignerInstance signer(dir, dynamo.signer_args("1000"), DynamoServer::env());
+  std::string error;
+  ASSERT_TRUE(signer.start(error)) << error;
+  auto http = signer.client();
+  const auto path = "/api/v1/eth2/sign/" + keys[0];
+  ASSERT_EQ(http.post(path, attestation(1, 2)).status, 200u);
+
+  dynamo.stop();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto down = http.post(path, attestation(2, 3));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(down.status, 503u) << down.body;
+  EXPECT_LT(waited, std::chrono::milliseconds(3500)) << "no answer within the bound (well under 5 s)";
+  EXPECT_EQ(http.get("/healthcheck").status, 503u);
+  EXPECT_EQ(http.post(path, randao(9)).status, 200u) << "a type that needs no database stopped working";
   std::filesystem::remove_all(dir);
 }
 
