@@ -12,9 +12,10 @@ ALLOWED = {
     "slashing": {"core", "aws"},
     "aws": {"core"},
     "state": {"core", "aws"},
+    "seal": {"core", "crypto", "aws", "state"},
     "auth": {"core", "state"},
-    "api": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "auth"},
-    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "auth", "api"},
+    "api": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "auth"},
+    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "auth", "api"},
 }
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".") / "src"
 include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
