@@ -44,8 +44,11 @@ Result<DynamoDbKeySource::Refresh> DynamoDbKeySource::refresh() {
   Refresh out;
   const auto master = master_();
   if (master == nullptr) {
-    out.loaded = mine_.size();
-    return out;  // sealed: nothing can be opened
+    // Sealed: the decrypted keys go too, at once.
+    for (const auto& pk : mine_) registry_.remove(pk);
+    out.removed = mine_.size();
+    mine_.clear();
+    return out;
   }
   auto items = db_.scan("", {});
   if (!items) return Error::unavailable("key source " + db_.describe() + ": " + items.error().message);

@@ -9,7 +9,8 @@
 // Table: partition key `pk` (S) = the public key as 0x-hex; attributes `master_key_id` (S),
 // `nonce` (B), `ciphertext` (B, with the GCM tag), `created_at` (N, unix seconds).
 //
-// While the chamber is sealed (no master key) nothing is loaded. Thread-safe.
+// While the chamber is sealed (no master key) nothing is loaded, and a refresh that finds it
+// sealed drops every key this source loaded. Thread-safe.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

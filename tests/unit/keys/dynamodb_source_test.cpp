@@ -118,6 +118,11 @@ TEST_F(DynamoKeysTest, NothingLoadsWhileSealed) {
   r = source.refresh();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(registry.size(), 1u);
+  current.reset();  // sealed again: the decrypted keys leave memory at the next refresh
+  r = source.refresh();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->removed, 1u);
+  EXPECT_EQ(registry.size(), 0u);
 }
 
 TEST_F(DynamoKeysTest, AMissingTableIsNamed) {
