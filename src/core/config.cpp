@@ -159,6 +159,13 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("key_sources.filesystem.keystore_load_concurrency", "uint",
                          "Keystores decrypted at once (0: one per core; scrypt is also bounded by memory)",
                          [](Config& c) -> std::uint32_t& { return c.filesystem_keys.keystore_load_concurrency; }));
+  f.push_back(string_field("key_sources.dynamodb.table",
+                           "DynamoDB table of validator keys sealed under the chamber's master key (needs "
+                           "signer_state.backend dynamodb; keys load once the chamber is unsealed)",
+                           [](Config& c) -> std::string& { return c.dynamodb_keys.table; }));
+  f.push_back(uint_field("key_sources.dynamodb.refresh_interval_seconds", "uint",
+                         "How often the key table is re-read (keys added or removed by other replicas)",
+                         [](Config& c) -> std::uint32_t& { return c.dynamodb_keys.refresh_interval_seconds; }));
   f.push_back(enum_field("anti_slashing.backend", {"sqlite", "postgres", "dynamodb"},
                          "Anti-slashing database: sqlite (embedded, one signer), postgres or dynamodb (shared by "
                          "replicas)",
@@ -198,6 +205,9 @@ std::vector<ConfigField> make_fields() {
                            [](Config& c) -> std::string& { return c.aws.dynamodb_endpoint; }));
   f.push_back(string_field("aws.endpoints.sts", "STS endpoint override for web-identity credentials",
                            [](Config& c) -> std::string& { return c.aws.sts_endpoint; }));
+  f.push_back(string_field("aws.endpoints.kms",
+                           "KMS endpoint override for every KMS key (default: the regional endpoint of each key's ARN)",
+                           [](Config& c) -> std::string& { return c.aws.kms_endpoint; }));
   f.push_back(enum_field("logging.level", {"trace", "debug", "info", "warn", "error"}, "Log level",
                          [](Config& c) -> std::string& { return c.logging.level; }));
   f.push_back(enum_field("logging.format", {"text", "json"}, "Log format",
@@ -232,7 +242,8 @@ std::string unknown_key_message(const std::string& path, const std::string& sour
 
 // Sections whose keys exist in the documented configuration but are not built into this version.
 bool is_unsupported_section(const std::string& path) {
-  for (const char* s : {"signer_state.unseal_timeout_minutes", "tee", "chamber", "key_sources.dynamodb"}) {
+  for (const char* s : {"signer_state.unseal_timeout_minutes", "tee", "chamber", "key_sources.dynamodb.keygen",
+                        "key_sources.dynamodb.writable", "key_sources.dynamodb.key_refresh_interval_minutes"}) {
     const std::string p(s);
     if (path == p || path.rfind(p + ".", 0) == 0) return true;
   }
@@ -476,6 +487,16 @@ void validate_config(const Config& config) {
     if (config.signer_state.table.empty()) throw ConfigError("signer_state.table: required for the dynamodb backend");
     if (config.signer_state.table == config.anti_slashing.table) {
       throw ConfigError("signer_state.table: must differ from anti_slashing.table ('" + config.signer_state.table + "')");
+    }
+  }
+  if (!config.dynamodb_keys.table.empty()) {
+    if (config.signer_state.backend != "dynamodb") {
+      throw ConfigError("key_sources.dynamodb: needs signer_state.backend dynamodb (the seal state and its wrapped "
+                        "master key shares live there, shared by every replica)");
+    }
+    if (config.dynamodb_keys.table == config.signer_state.table ||
+        config.dynamodb_keys.table == config.anti_slashing.table) {
+      throw ConfigError("key_sources.dynamodb.table: must differ from the signer state and anti-slashing tables");
     }
   }
   if (config.signer_state.backend == "file" && config.signer_state.path.empty()) {

@@ -46,6 +46,12 @@ struct FilesystemKeysConfig {
   std::uint32_t keystore_load_concurrency = 0;  // 0: one per core, bounded by memory
 };
 
+// key_sources.dynamodb: validator keys sealed under the chamber's master key (seal issue).
+struct DynamoDbKeysConfig {
+  std::string table;                           // empty: this source is off
+  std::uint32_t refresh_interval_seconds = 1;  // how soon keys added or removed elsewhere show up here
+};
+
 struct AntiSlashingConfig {
   std::string backend = "sqlite";
   std::string path = "./data/slashing.sqlite";  // sqlite
@@ -61,6 +67,7 @@ struct AwsConfig {
   std::string region;             // else AWS_REGION, else AWS_DEFAULT_REGION
   std::string dynamodb_endpoint;  // aws.endpoints.dynamodb: e.g. http://127.0.0.1:8000; empty: the regional one
   std::string sts_endpoint;       // aws.endpoints.sts
+  std::string kms_endpoint;       // aws.endpoints.kms: one endpoint for every KMS key (tests, egress proxies)
 };
 
 // Static access policies (the auth section). Validated further when the server starts.
@@ -112,6 +119,7 @@ struct Config {
   HttpConfig http;
   MetricsConfig metrics;
   FilesystemKeysConfig filesystem_keys;
+  DynamoDbKeysConfig dynamodb_keys;
   AntiSlashingConfig anti_slashing;
   AuthConfig auth;
   SignerStateConfig signer_state;
