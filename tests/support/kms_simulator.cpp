@@ -1,18 +1,15 @@
 #include "kms_simulator.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
-#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 
-#include "aws/sigv4.hpp"
 #include "core/bytes.hpp"
+#include "sigv4_check.hpp"
 
 namespace cc::aws::test {
 
@@ -23,8 +20,6 @@ constexpr std::string_view kTargetPrefix = "TrentService.";
 constexpr std::uint8_t kBlobVersion = 1;
 constexpr std::size_t kNonce = 12;
 constexpr std::size_t kTag = 16;
-// KMS, like other AWS services, refuses signatures dated further than this from its clock.
-constexpr auto kMaxSkew = std::chrono::minutes(5);
 
 // Why a request is refused, as KMS words it. Thrown inside the handler only, so each operation
 // reads top to bottom; handle() turns it into the JSON error answer.
@@ -34,7 +29,9 @@ struct Refusal {
   std::string message;
 };
 
-Refusal bad_request(std::string type, std::string message) { return {400, std::move(type), std::move(message)}; }
+Refusal bad_request(std::string type, std::string message) {
+  return {400, std::move(type), std::move(message)};
+}
 
 std::string random_uuid() {
   Bytes<16> b{};
@@ -44,34 +41,6 @@ std::string random_uuid() {
   const auto hex = to_hex(b).substr(2);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
          hex.substr(20);
-}
-
-std::optional<Clock::time_point> parse_amz_date(const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char z = 0;
-  if (text.size() != 16 || std::sscanf(text.c_str(), "%4d%2d%2dT%2d%2d%2d%c", &y, &mo, &d, &h, &mi, &s, &z) != 7 ||
-      z != 'Z') {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day day{std::chrono::year{y} / mo / d};
-  if (!day.ok()) return std::nullopt;
-  return std::chrono::sys_days{day} + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s};
-}
-
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> out;
-  for (;;) {
-    const auto at = text.find(separator);
-    out.emplace_back(text.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    text.remove_prefix(at + 1);
-  }
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return std::string(s);
 }
 
 // The request's EncryptionContext, checked as KMS does: an object of strings.
@@ -207,86 +176,18 @@ StandInReply KmsSimulator::State::handle(const StandInRequest& request) {
   }
 }
 
-// SigV4 as the service checks it: the signature is recomputed from the request as received and
-// the secret of the access key id it names, over the headers it says it signed.
+// Who signed the request, as KMS checks it (sigv4_check.hpp).
 const KmsPrincipal& KmsSimulator::State::authenticate(const StandInRequest& request) {
-  auto refuse = [&](std::string type, std::string message) {
+  const auto verdict = check_sigv4(request, region, "kms", [&](std::string_view id) -> std::optional<Credentials> {
+    const auto it = principals.find(std::string(id));
+    if (it == principals.end()) return std::nullopt;
+    return Credentials(it->second.access_key_id, it->second.secret_access_key, it->second.session_token);
+  });
+  if (!verdict.accepted()) {
     ++rejected_signatures;
-    return bad_request(std::move(type), std::move(message));
-  };
-  const auto authorization = request.header("Authorization");
-  if (authorization.empty()) throw refuse("MissingAuthenticationTokenException", "Missing Authentication Token");
-  constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256 ";
-  if (!authorization.starts_with(kAlgorithm)) {
-    throw refuse("IncompleteSignatureException", "Unsupported signature algorithm in Authorization header");
+    throw bad_request(verdict.error_type, verdict.message);
   }
-  std::map<std::string, std::string> parts;
-  for (const auto& part : split(std::string_view(authorization).substr(kAlgorithm.size()), ',')) {
-    const auto eq = part.find('=');
-    if (eq != std::string::npos) parts[trim(part.substr(0, eq))] = trim(part.substr(eq + 1));
-  }
-  if (!parts.contains("Credential") || !parts.contains("SignedHeaders") || !parts.contains("Signature")) {
-    throw refuse("IncompleteSignatureException",
-                 "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters");
-  }
-  const auto scope = split(parts["Credential"], '/');
-  if (scope.size() != 5) throw refuse("IncompleteSignatureException", "Credential is malformed");
-  const auto principal = principals.find(scope[0]);
-  if (principal == principals.end()) {
-    throw refuse("UnrecognizedClientException", "The security token included in the request is invalid.");
-  }
-  const auto& caller = principal->second;
-  const auto token = request.header("X-Amz-Security-Token");
-  if (token != caller.session_token) {
-    throw refuse("UnrecognizedClientException", "The security token included in the request is invalid.");
-  }
-  const auto date = request.header("X-Amz-Date");
-  const auto time = parse_amz_date(date);
-  if (!time) throw refuse("IncompleteSignatureException", "X-Amz-Date is missing or malformed");
-  if (scope[1] != date.substr(0, 8) || scope[4] != "aws4_request") {
-    throw refuse("InvalidSignatureException", "Credential should be scoped to a valid date and aws4_request");
-  }
-  if (scope[2] != region) {
-    throw refuse("InvalidSignatureException",
-                 "Credential should be scoped to a valid region, not '" + scope[2] + "'; expecting '" + region + "'");
-  }
-  if (scope[3] != "kms") {
-    throw refuse("InvalidSignatureException", "Credential should be scoped to correct service: 'kms'");
-  }
-  const auto now = Clock::now();
-  if (*time > now + kMaxSkew || *time < now - kMaxSkew) {
-    throw refuse("InvalidSignatureException", "Signature expired: " + date + " is not within 5 minutes of now");
-  }
-
-  AwsRequest signed_part;
-  signed_part.method = request.method;
-  const auto question = request.target.find('?');
-  signed_part.path = request.target.substr(0, question);
-  if (question != std::string::npos) signed_part.query = request.target.substr(question + 1);
-  signed_part.body = request.body;
-  SigningParams params{region, "kms", *time};
-  params.sign_session_token = false;
-  const auto signed_names = split(parts["SignedHeaders"], ';');
-  for (const auto& name : signed_names) {
-    if (name == "x-amz-security-token") {
-      params.sign_session_token = true;
-    } else if (name == "x-amz-content-sha256") {
-      params.sign_body = true;
-    } else if (name != "x-amz-date" && name != "authorization") {
-      signed_part.headers.emplace_back(name, request.header(name));
-    }
-  }
-  const auto expected = sign_headers(signed_part, Credentials(caller.access_key_id, caller.secret_access_key, token),
-                                     params);
-  const auto& given = parts["Signature"];
-  if (expected.signed_headers != parts["SignedHeaders"] || given.size() != expected.signature.size() ||
-      CRYPTO_memcmp(given.data(), expected.signature.data(), given.size()) != 0 ||
-      std::find(signed_names.begin(), signed_names.end(), "host") == signed_names.end()) {
-    throw refuse("InvalidSignatureException",
-                 "The request signature we calculated does not match the signature you provided. Check your AWS "
-                 "Secret Access Key and signing method.");
-  }
-  return caller;
+  return principals.at(verdict.access_key_id);
 }
 
 void KmsSimulator::State::apply_injected_fault(const std::string& operation) {
@@ -342,10 +243,9 @@ void KmsSimulator::State::authorize(const KmsPrincipal& caller, const Key& key, 
   }
   const bool allowed = key.default_policy ? caller.account == key.account : lists(key.policy.allow);
   if (!allowed) {
-    throw bad_request("AccessDeniedException", "User: " + user + " is not authorized to perform: " + action +
-                                                   " on resource: " + key.arn +
-                                                   " because no resource-based policy allows the " + action +
-                                                   " action");
+    throw bad_request("AccessDeniedException",
+                      "User: " + user + " is not authorized to perform: " + action + " on resource: " + key.arn +
+                          " because no resource-based policy allows the " + action + " action");
   }
 }
 
@@ -357,7 +257,8 @@ void KmsSimulator::State::check_usable(const Key& key, bool for_cryptography) co
   }
   if (key.state == "Disabled") throw bad_request("DisabledException", key.arn + " is disabled.");
   if (key.usage != "ENCRYPT_DECRYPT") {
-    throw bad_request("InvalidKeyUsageException", key.arn + " key usage is " + key.usage + " which is not valid for this operation.");
+    throw bad_request("InvalidKeyUsageException",
+                      key.arn + " key usage is " + key.usage + " which is not valid for this operation.");
   }
 }
 
@@ -535,8 +436,8 @@ boost::json::object KmsSimulator::State::serve(const std::string& operation, con
     }
     if (days < 7 || days > 30) throw bad_request("ValidationException", "PendingWindowInDays must be 7 to 30");
     key.state = "PendingDeletion";
-    key.deletion_date = std::chrono::duration<double>(Clock::now().time_since_epoch()).count() +
-                        static_cast<double>(days) * 86400.0;
+    key.deletion_date =
+        std::chrono::duration<double>(Clock::now().time_since_epoch()).count() + static_cast<double>(days) * 86400.0;
     return {{"KeyId", key.arn},
             {"DeletionDate", key.deletion_date},
             {"KeyState", key.state},
@@ -552,13 +453,17 @@ KmsSimulator::KmsSimulator(std::string region, TlsFiles tls) : state_(std::make_
                                             std::move(tls));
 }
 
-KmsSimulator::~KmsSimulator() { server_.reset(); }
+KmsSimulator::~KmsSimulator() {
+  server_.reset();
+}
 
 std::string KmsSimulator::url() const {
   return (state_->tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(server_->port());
 }
 
-const std::string& KmsSimulator::region() const { return state_->region; }
+const std::string& KmsSimulator::region() const {
+  return state_->region;
+}
 
 void KmsSimulator::add_principal(KmsPrincipal principal) {
   std::lock_guard lock(state_->mutex);
