@@ -72,7 +72,9 @@ Result<KmsPlaintext> plaintext_field(boost::json::object& o, const std::string& 
   return plaintext;
 }
 
-std::string quoted(std::string_view key) { return "KMS key '" + std::string(key) + "'"; }
+std::string quoted(std::string_view key) {
+  return "KMS key '" + std::string(key) + "'";
+}
 
 }  // namespace
 
@@ -101,7 +103,9 @@ KmsPlaintext::~KmsPlaintext() {
 
 Kms::Kms(Transport& transport) : transport_(transport) {}
 
-std::string Kms::describe() const { return transport_.describe(); }
+std::string Kms::describe() const {
+  return transport_.describe();
+}
 
 Result<boost::json::object> Kms::call(std::string_view operation, std::string_view key,
                                       boost::json::object body) const {
@@ -118,9 +122,8 @@ Result<boost::json::object> Kms::call(std::string_view operation, std::string_vi
   boost::system::error_code ec;
   auto parsed = boost::json::parse(res->body, ec);
   scrub(res->body);  // Decrypt and GenerateDataKey answers carry plaintext
-  const std::string what =
-      std::string(operation) + " with " + (key.empty() ? std::string("the ciphertext's KMS key") : quoted(key)) +
-      " on " + describe();
+  const std::string what = std::string(operation) + " with " +
+                           (key.empty() ? std::string("the ciphertext's KMS key") : quoted(key)) + " on " + describe();
   if (res->status == 200) {
     if (ec || !parsed.is_object()) return Error::unavailable(what + ": unreadable answer");
     return std::move(parsed.as_object());
@@ -129,8 +132,8 @@ Result<boost::json::object> Kms::call(std::string_view operation, std::string_vi
   const auto& answer = (!ec && parsed.is_object()) ? parsed.as_object() : empty;
   const auto type = error_type(answer);
   const auto message = error_message(answer);
-  const std::string detail = (type.empty() ? "HTTP " + std::to_string(res->status) : type) +
-                             (message.empty() ? "" : ": " + message);
+  const std::string detail =
+      (type.empty() ? "HTTP " + std::to_string(res->status) : type) + (message.empty() ? "" : ": " + message);
   if (type == "AccessDeniedException" || res->status == 403) return Error::forbidden(what + ": " + detail);
   if (is_credentials_error(type)) {
     return Error::forbidden(what + ": AWS refused the request's credentials or signature: " + detail);
@@ -138,8 +141,10 @@ Result<boost::json::object> Kms::call(std::string_view operation, std::string_vi
   if (type == "NotFoundException") return Error::not_found(what + ": no such key: " + detail);
   if (type == "DisabledException") return Error::unavailable(what + ": key disabled: " + detail);
   if (type == "KMSInvalidStateException") {
-    return Error::unavailable(what + ": key not usable in its current state (disabled, pending deletion or "
-                                     "import): " + detail);
+    return Error::unavailable(what +
+                              ": key not usable in its current state (disabled, pending deletion or "
+                              "import): " +
+                              detail);
   }
   if (type == "KeyUnavailableException") return Error::unavailable(what + ": key unavailable: " + detail);
   if (type == "InvalidCiphertextException") {
@@ -182,8 +187,9 @@ Result<DecryptResult> Kms::decrypt(std::span<const std::uint8_t> ciphertext, con
   if (!key_id.empty()) body["KeyId"] = key_id;
   auto r = call("Decrypt", key_id, std::move(body));
   if (!r) return r.error();
-  const std::string what = "Decrypt with " + (key_id.empty() ? std::string("the ciphertext's KMS key") : quoted(key_id)) +
-                           " on " + describe();
+  const std::string what = "Decrypt with " +
+                           (key_id.empty() ? std::string("the ciphertext's KMS key") : quoted(key_id)) + " on " +
+                           describe();
   auto plaintext = plaintext_field(*r, what);
   if (!plaintext) return plaintext.error();
   return DecryptResult{std::move(*plaintext), string_field(*r, "KeyId")};
@@ -192,8 +198,8 @@ Result<DecryptResult> Kms::decrypt(std::span<const std::uint8_t> ciphertext, con
 Result<DataKey> Kms::generate_data_key(std::string_view key_id, std::size_t bytes,
                                        const EncryptionContext& context) const {
   if (bytes == 0 || bytes > kMaxDataKey) {
-    return Error::invalid("GenerateDataKey with " + quoted(key_id) + ": KMS makes 1 to " +
-                          std::to_string(kMaxDataKey) + " bytes, not " + std::to_string(bytes));
+    return Error::invalid("GenerateDataKey with " + quoted(key_id) + ": KMS makes 1 to " + std::to_string(kMaxDataKey) +
+                          " bytes, not " + std::to_string(bytes));
   }
   boost::json::object body{{"KeyId", key_id}, {"NumberOfBytes", bytes}};
   if (!context.empty()) body["EncryptionContext"] = context_json(context);
