@@ -13,33 +13,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-unsigned status_of(const Error& e) {
-  switch (e.kind) {
-    case Error::Kind::invalid_argument:
-      return 400;
-    case Error::Kind::unauthenticated:
-      return 401;
-    case Error::Kind::forbidden:
-      return 403;
-    case Error::Kind::not_found:
-      return 404;
-    case Error::Kind::conflict:
-      return 409;
-    case Error::Kind::refused:
-      return 412;
-    case Error::Kind::unavailable:
-      return 503;
-    case Error::Kind::internal:
-      break;
-  }
-  return 500;
-}
 
-HttpResponse error_of(const Error& e) {
-  auto res = error_response(status_of(e), e.message);
-  if (e.kind == Error::Kind::unavailable) res.set(http::field::retry_after, "1");
-  return res;
-}
 
 HttpResponse issued_response(const auth::IssuedToken& issued) {
   auto o = auth::token_info_to_json(issued.info);

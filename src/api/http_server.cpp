@@ -275,4 +275,32 @@ void HttpServer::stop() {
 
 std::uint16_t HttpServer::port() const { return state_->acceptor.local_endpoint().port(); }
 
+unsigned http_status_of(const Error& e) {
+  switch (e.kind) {
+    case Error::Kind::invalid_argument:
+      return 400;
+    case Error::Kind::unauthenticated:
+      return 401;
+    case Error::Kind::forbidden:
+      return 403;
+    case Error::Kind::not_found:
+      return 404;
+    case Error::Kind::conflict:
+      return 409;
+    case Error::Kind::refused:
+      return 412;
+    case Error::Kind::unavailable:
+      return 503;
+    case Error::Kind::internal:
+      break;
+  }
+  return 500;
+}
+
+HttpResponse error_of(const Error& e) {
+  auto res = error_response(http_status_of(e), e.message);
+  if (e.kind == Error::Kind::unavailable) res.set(boost::beast::http::field::retry_after, "1");
+  return res;
+}
+
 }  // namespace cc::api

@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+#include "core/result.hpp"
+
 namespace cc::api {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
@@ -54,5 +56,10 @@ class HttpServer {
 HttpResponse json_response(unsigned status, std::string body, unsigned version = 11, bool keep_alive = true);
 // {"code": status, "message": message}
 HttpResponse error_response(unsigned status, std::string_view message, unsigned version = 11, bool keep_alive = true);
+// The HTTP status of an Error (core/result.hpp: invalid 400, unauthenticated 401, forbidden 403,
+// not_found 404, conflict 409, refused 412, unavailable 503, internal 500), and its JSON answer
+// (unavailable with Retry-After: 1).
+unsigned http_status_of(const Error& e);
+HttpResponse error_of(const Error& e);
 
 }  // namespace cc::api

@@ -59,14 +59,17 @@ bool accepts_json(std::string_view accept) {
 bool asks_for_json(std::string_view accept) { return contains_token(accept, "application/json"); }
 
 Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
-               const auth::AccessControl& access, SignerFacts facts, KeyManagerApi* key_manager, AuthApi* auth_api)
+               const auth::AccessControl& access, SignerFacts facts, KeyManagerApi* key_manager, AuthApi* auth_api,
+               ChamberApi* chamber_api, const seal::Chamber* chamber)
     : signing_(signing),
       keys_(keys),
       store_(store),
       access_(access),
       facts_(std::move(facts)),
       key_manager_(key_manager),
-      auth_api_(auth_api) {}
+      auth_api_(auth_api),
+      chamber_api_(chamber_api),
+      chamber_(chamber) {}
 
 std::optional<auth::Principal> Router::caller(const HttpRequest& request, bool require_token,
                                               std::optional<HttpResponse>& rejection) const {
@@ -138,6 +141,16 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     std::optional<HttpResponse> rejection;
     auto who = caller(request, false, rejection);
     if (rejection) return respond(std::move(*rejection));
+    // While sealed, keys of the DynamoDB key source are not loaded: say so instead of "unknown key".
+    if (chamber_ != nullptr && !seal::signing_allowed(chamber_->state())) {
+      auto pk = from_hex_fixed<48>(pubkey);
+      if (pk && !keys_.contains(*pk)) {
+        auto res = error_response(503, "the chamber is " + std::string(seal::state_name(chamber_->state())) +
+                                           ": keys of the DynamoDB key source sign once it is unsealed");
+        res.set(http::field::retry_after, "1");
+        return respond(std::move(res));
+      }
+    }
     OperationCheck may_sign;
     if (who) {
       if (auth::AccessControl::evaluate(*who, {auth::Scope::sign, key, ""}) != auth::Verdict::allowed) {
@@ -199,6 +212,21 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     return respond(public_keys(request));
   }
   if (path == "/eth/v1/keystores") return keystores(std::move(request), std::move(respond));
+  if (path == ChamberApi::kInitPath || path == ChamberApi::kSealPath || path == ChamberApi::kUnsealPath) {
+    if (chamber_api_ == nullptr) {
+      return respond(error_response(404, "nothing to seal: the chamber's master key protects the DynamoDB key "
+                                         "source only (key_sources.dynamodb.table)"));
+    }
+    if (path == ChamberApi::kInitPath) {
+      const auto token = auth::token_from_header(request[http::field::authorization]);
+      if (token && token->rfind("cc-setup-", 0) == 0) return chamber_api_->init(std::move(request), *token, std::move(respond));
+      if (auto rejection = authorize(request, {auth::Scope::auth_admin, "", ""})) return respond(std::move(*rejection));
+      return chamber_api_->init(std::move(request), "", std::move(respond));
+    }
+    if (auto rejection = authorize(request, {auth::Scope::chamber_seal, "", ""})) return respond(std::move(*rejection));
+    if (path == ChamberApi::kSealPath) return chamber_api_->seal(std::move(request), std::move(respond));
+    return chamber_api_->unseal(std::move(request), std::move(respond));
+  }
   if (path.rfind(AuthApi::kPrefix, 0) == 0) {
     if (auth_api_ == nullptr) return respond(error_response(404, "the Auth API needs a signer state (signer_state)"));
     if (path == AuthApi::kRootTokenPath) return auth_api_->root_token(std::move(request), std::move(respond));
@@ -237,7 +265,12 @@ HttpResponse Router::status() {
   body["uptime_seconds"] =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - facts_.started).count();
   // Seal and unseal apply to keys kept sealed in a key store; file keystores need none.
-  body["seal"] = boost::json::object{{"status", "not_configured"}, {"signing", true}};
+  if (chamber_ != nullptr) {
+    const auto st = chamber_->state();
+    body["seal"] = boost::json::object{{"status", seal::state_name(st)}, {"signing", seal::signing_allowed(st)}};
+  } else {
+    body["seal"] = boost::json::object{{"status", "not_configured"}, {"signing", true}};
+  }
   boost::json::object sources;
   {
     std::lock_guard lock(mu_);

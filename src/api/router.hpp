@@ -14,6 +14,8 @@
 //                                     (scope public_keys)
 //   /api/v1/chamber/auth/…            the Auth API (auth_api.hpp): a management token, except the
 //                                     root-token exchange, which takes the setup token
+//   POST /api/v1/chamber/{init,seal,unseal}  the chamber's master key (chamber_api.hpp); a key of
+//                                     the DynamoDB key source asked to sign while sealed gets 503
 // Every error body is JSON {"code", "message"[, "reason"]}. Once auth is enforced (a configured
 // policy or any runtime token, auth/access_control.hpp), every route but the two probes needs a
 // token whose policy allows it: 401 without, or with an unknown, revoked or expired token; 403
@@ -29,6 +31,7 @@
 #include "api/key_manager.hpp"
 #include "api/signing_service.hpp"
 #include "api/auth_api.hpp"
+#include "api/chamber_api.hpp"
 #include "auth/access_control.hpp"
 
 namespace cc::api {
@@ -54,7 +57,7 @@ class Router {
  public:
   Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
          const auth::AccessControl& access, SignerFacts facts = {}, KeyManagerApi* key_manager = nullptr,
-         AuthApi* auth_api = nullptr);
+         AuthApi* auth_api = nullptr, ChamberApi* chamber_api = nullptr, const seal::Chamber* chamber = nullptr);
   ~Router();
 
   void handle(HttpRequest&& request, Respond respond);
@@ -83,6 +86,8 @@ class Router {
   const SignerFacts facts_;
   KeyManagerApi* const key_manager_;  // null when the Key Manager API is disabled
   AuthApi* const auth_api_;           // null without a signer state
+  ChamberApi* const chamber_api_;     // null without the DynamoDB key source (nothing to seal)
+  const seal::Chamber* const chamber_;
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
   // /healthcheck writes to the database (a real fsync) and /highWatermark reads it: they run

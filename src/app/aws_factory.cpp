@@ -8,21 +8,40 @@
 
 namespace cc::app {
 
-Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config, std::chrono::milliseconds bound) {
-  auto region = aws::resolve_region(config.aws.region);
-  if (!region) return Error::invalid("aws.region: " + region.error().message);
-  // The process environment, with aws.endpoints.sts in the variable the STS client reads.
+namespace {
+
+// The standard credential chain, with aws.endpoints.sts in the variable the STS client reads.
+std::shared_ptr<aws::CredentialChain> credentials(const Config& config, const std::string& region) {
   const auto process = aws::process_environment();
   const std::string sts = config.aws.sts_endpoint;
   aws::EnvLookup env = [process, sts](std::string_view name) -> std::optional<std::string> {
     if (name == "AWS_ENDPOINT_URL_STS" && !sts.empty()) return sts;
     return process(name);
   };
+  return aws::default_credential_chain(region, env);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<aws::Transport>> kms_transport(const Config& config, const std::string& region) {
+  aws::HttpsTransportOptions options;
+  options.service = "kms";
+  options.region = region;
+  options.endpoint = config.aws.kms_endpoint;
+  options.credentials = credentials(config, region);
+  auto transport = aws::HttpsTransport::create(std::move(options));
+  if (!transport) return Error::invalid("aws.endpoints.kms: " + transport.error().message);
+  return std::shared_ptr<aws::Transport>(std::move(*transport));
+}
+
+Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config, std::chrono::milliseconds bound) {
+  auto region = aws::resolve_region(config.aws.region);
+  if (!region) return Error::invalid("aws.region: " + region.error().message);
   aws::HttpsTransportOptions options;
   options.service = "dynamodb";
   options.region = *region;
   options.endpoint = config.aws.dynamodb_endpoint;
-  options.credentials = aws::default_credential_chain(*region, env);
+  options.credentials = credentials(config, *region);
   // Three attempts with short backoff inside the bound: a slow or unreachable endpoint turns into
   // an answer (503) in time instead of a client-side timeout.
   options.max_attempts = 3;

@@ -19,4 +19,7 @@ namespace cc::app {
 Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config,
                                                            std::chrono::milliseconds bound = std::chrono::seconds(20));
 
+// A transport to KMS in `region` (aws.endpoints.kms, when set, serves every region).
+Result<std::shared_ptr<aws::Transport>> kms_transport(const Config& config, const std::string& region);
+
 }  // namespace cc::app

@@ -97,6 +97,23 @@ OperatorCommands::OperatorCommands(CLI::App& app) {
   connection_options(*root_token_, true);
   root_token_->add_option("--name", name_, "Label of the management token")->default_str("root");
 
+  init_ = op->add_subcommand(
+      "init", "Initialize the chamber in KMS-only mode: a new master key for the DynamoDB key source, split into one\n"
+              "Shamir share per KMS key (any --kms-threshold of them rebuild it on restart). Takes the setup token\n"
+              "(the answer then also carries the first management token: store it) or a management token.");
+  connection_options(*init_, false);
+  init_->add_option("--setup-token", setup_token_, "The setup token from the signer's log (cc-setup-…), or env:VAR");
+  init_->add_option("--kms-key-arns", kms_key_arns_, "KMS key ARNs, comma-separated (one share each)")
+      ->required()
+      ->delimiter(',');
+  init_->add_option("--kms-threshold", kms_threshold_, "How many KMS keys must answer to unseal")->required();
+  seal_ = op->add_subcommand(
+      "seal", "Seal the chamber: every replica drops the master key and the DynamoDB keys from memory and answers\n"
+              "503 for them until unsealed (scope chamber_seal)");
+  connection_options(*seal_, false);
+  unseal_ = op->add_subcommand("unseal", "Unseal a sealed chamber with its KMS keys (KMS-only mode; scope chamber_seal)");
+  connection_options(*unseal_, false);
+
   auto* auth = op->add_subcommand("auth", "Manage auth policies and tokens (the Auth API; needs a management token)");
   auth->require_subcommand(1);
   auto* policies = auth->add_subcommand("policies", "Named allow/deny rules over scopes, keys and operations");
@@ -158,6 +175,21 @@ std::optional<int> OperatorCommands::run_parsed() const {
     const int code = call("operator generate-root-token", options_, *setup, {http::verb::post, api + "/root-token", body}, 201);
     if (code == 0) std::cerr << "Store the token now: it is not shown again, and only its hash is kept.\n";
     return code;
+  }
+  if (*init_) {
+    const bool with_setup = !setup_token_.empty();
+    auto t = with_setup ? resolve("operator init", "--setup-token", setup_token_) : token("operator init");
+    if (!t) return 2;
+    boost::json::object body{{"kms_key_arns", boost::json::value_from(kms_key_arns_)}, {"kms_threshold", kms_threshold_}};
+    const int code = call("operator init", options_, *t, {http::verb::post, "/api/v1/chamber/init", boost::json::serialize(body)}, 200);
+    if (code == 0 && with_setup) std::cerr << "Store the management token now: it is not shown again.\n";
+    return code;
+  }
+  if (*seal_ || *unseal_) {
+    const std::string name = *seal_ ? "operator seal" : "operator unseal";
+    auto t = token(name);
+    if (!t) return 2;
+    return call(name, options_, *t, {http::verb::post, *seal_ ? "/api/v1/chamber/seal" : "/api/v1/chamber/unseal", ""}, 200);
   }
   if (*policies_list_) {
     auto t = token("operator auth policies list");

@@ -4,6 +4,7 @@
 //   operator generate-root-token            setup token → the first management token
 //   operator auth policies list|create|delete
 //   operator auth tokens list|create|revoke the Auth API (a management token)
+//   operator init|seal|unseal               the chamber's master key (KMS-only mode)
 // Every one takes --signer-url, --auth-token (or --setup-token), --ca-cert and
 // --allow-plaintext-signer; tokens may be given as env:VAR. Output is JSON on stdout; errors go
 // to stderr with what the signer answered. Exit 0 on success, 1 when the signer refused or
@@ -44,6 +45,11 @@ class OperatorCommands {
   CLI::App* tokens_list_ = nullptr;
   CLI::App* tokens_create_ = nullptr;
   CLI::App* tokens_revoke_ = nullptr;
+  CLI::App* init_ = nullptr;
+  CLI::App* seal_ = nullptr;
+  CLI::App* unseal_ = nullptr;
+  std::vector<std::string> kms_key_arns_;
+  unsigned kms_threshold_ = 0;
   std::string name_;                   // root token or client token name; policy to delete
   std::string policy_file_;            // policies create
   std::vector<std::string> policies_;  // tokens create

@@ -11,12 +11,15 @@
 #include "api/router.hpp"
 #include "api/signing_service.hpp"
 #include "app/auth_factory.hpp"
+#include "app/aws_factory.hpp"
 #include "app/store_factory.hpp"
 #include "app/tls_listener.hpp"
 #include "auth/access_control.hpp"
+#include "keys/dynamodb_source.hpp"
 #include "keys/filesystem_source.hpp"
 #include "keys/memory_keys.hpp"
 #include "keys/registry.hpp"
+#include "seal/kms_wrapper.hpp"
 #include "ssz/network.hpp"
 
 namespace cc::app {
@@ -134,7 +137,38 @@ int run_server(const Config& config) {
   }
   api::AuthApi auth_api(tokens);
 
+  // The DynamoDB key source and the chamber whose master key opens its keys.
   keys::KeyRegistry registry;
+  std::unique_ptr<seal::Chamber> chamber;
+  std::shared_ptr<aws::Transport> key_table_transport;
+  std::unique_ptr<keys::DynamoDbKeySource> dynamo_keys;
+  std::unique_ptr<api::ChamberApi> chamber_api;
+  if (!config.dynamodb_keys.table.empty()) {
+    chamber = std::make_unique<seal::Chamber>(
+        **state_store, seal::kms_wrapper_factory([&config](const std::string& region) { return kms_transport(config, region); }));
+    if (auto ok = chamber->open(); !ok) spdlog::error("seal: the chamber stays sealed: {}", ok.error().message);
+    spdlog::info("seal: chamber {}", seal::state_name(chamber->state()));
+    auto transport = dynamodb_transport(config);
+    if (!transport) {
+      spdlog::error("key source dynamodb: {}", transport.error().message);
+      return 2;
+    }
+    key_table_transport = std::move(*transport);
+    auto* c = chamber.get();
+    dynamo_keys = std::make_unique<keys::DynamoDbKeySource>(*key_table_transport, config.dynamodb_keys.table, registry,
+                                                            [c] {
+                                                              // Each refresh first follows the seal state
+                                                              // (a seal on another replica drops the keys).
+                                                              (void)c->refresh();
+                                                              return c->master_key();
+                                                            });
+    if (auto ok = dynamo_keys->check_table(); !ok) {
+      spdlog::error("{}", ok.error().message);
+      return 1;
+    }
+    chamber_api = std::make_unique<api::ChamberApi>(*chamber, tokens, [k = dynamo_keys.get()] { (void)k->refresh(); });
+  }
+
   api::Router* router_ptr = nullptr;
   api::SigningService signing(*network, registry, **store,
                               {config.server.signing_threads, config.server.max_pending_requests},
@@ -151,7 +185,7 @@ int run_server(const Config& config) {
                  km.max_items_per_request);
   }
   api::Router router(signing, registry, **store, access, {CC_VERSION, network->name, config.tls.mode},
-                     key_manager.get(), &auth_api);
+                     key_manager.get(), &auth_api, chamber_api.get(), chamber.get());
   router_ptr = &router;
 
   boost::asio::io_context io;
@@ -174,6 +208,21 @@ int run_server(const Config& config) {
   // the listener opens so /healthcheck never reports ready too early.
   if (!config.filesystem_keys.paths.empty()) router.update_key_source({"filesystem", true, 0, 0, {}});
   server->start();
+  if (dynamo_keys) {
+    router.update_key_source({"dynamodb", true, 0, 0, {}});
+    dynamo_keys->start(std::chrono::seconds(std::max<std::uint32_t>(1, config.dynamodb_keys.refresh_interval_seconds)),
+                       [&router](const Result<keys::DynamoDbKeySource::Refresh>& r) {
+                         api::KeySourceHealth h{"dynamodb", false, 0, 0, {}};
+                         if (r) {
+                           h.loaded = r->loaded;
+                           h.total = r->loaded + r->failures.size();
+                           h.failures = r->failures;
+                         } else {
+                           h.failures.emplace_back("(table)", r.error().message);
+                         }
+                         router.update_key_source(h);
+                       });
+  }
   spdlog::info("containment-chamber listening on http://{}:{} (network {}, {} signing threads, {} I/O threads)",
                config.server.listen_address, server->port(), network->name, signing.signing_threads(),
                io_threads(config));
@@ -216,6 +265,7 @@ int run_server(const Config& config) {
   io.run();
   for (auto& w : workers) w.join();
   loader.join();
+  if (dynamo_keys) dynamo_keys->stop();  // its refresh thread reports to the router
   spdlog::info("stopped");
   return 0;
 }

@@ -1,0 +1,158 @@
+// The chamber end to end, KMS-only mode, with the real binary: DynamoDB (dynalite) for the signer
+// state and the key table, and the KMS simulator (SigV4-checked, real JSON protocol) for the
+// KMS keys. operator init with the setup token; keys sealed under the master key appear and
+// sign; operator seal stops them (503) at once and across a restart; operator unseal brings
+// them back; a restart with one KMS key unavailable still unseals (2 of 3).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "../support/dynamo_test_server.hpp"
+#include "kms_simulator.hpp"
+#include "keys/dynamodb_source.hpp"
+#include "requests.hpp"
+#include "seal/kms_wrapper.hpp"
+#include "server_fixture.hpp"
+#include "state/dynamodb_store.hpp"
+
+namespace cc::test {
+namespace {
+
+constexpr const char* kKeyId = "AKIDEXAMPLE";
+constexpr const char* kSecret = "test-secret";
+
+std::string field_of(const std::string& out, const char* name) {
+  const auto start = out.find('{');
+  const auto end = out.rfind('}');
+  if (start == std::string::npos || end == std::string::npos) return "";
+  boost::system::error_code ec;
+  auto v = boost::json::parse(out.substr(start, end - start + 1), ec);
+  if (ec || !v.is_object()) return "";
+  const auto* f = v.as_object().if_contains(name);
+  return f != nullptr && f->is_string() ? std::string(f->as_string()) : "";
+}
+
+HttpResult sign_until(HttpClient& http, const std::string& key, unsigned want, std::chrono::seconds within) {
+  HttpResult r;
+  const auto until = std::chrono::steady_clock::now() + within;
+  for (std::uint64_t epoch = 1; std::chrono::steady_clock::now() < until; ++epoch) {
+    r = http.post("/api/v1/eth2/sign/" + key, randao(epoch));
+    if (r.status == want) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return r;
+}
+
+TEST(Seal, KmsOnlyLifecycleEndToEnd) {
+  auto dir = make_temp_dir("seal");
+  const std::string script = std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh";
+  auto [started, out] = run_command({script, "start", (dir / "dynamo").string()});
+  ASSERT_EQ(started, 0) << out;
+  const std::string endpoint = out.substr(0, out.find('\n'));
+  std::shared_ptr<aws::Transport> dynamo = dynamo_transport(endpoint);
+  ASSERT_NE(dynamo, nullptr);
+  ASSERT_TRUE(aws::DynamoDb(*dynamo, "state").create_table("pk", "").ok());
+  ASSERT_TRUE(keys::DynamoDbKeySource::create_table(*dynamo, "keys").ok());
+
+  aws::test::KmsSimulator kms("us-east-1");
+  kms.add_principal({kKeyId, kSecret, "", "111122223333", "tester"});
+  const std::vector<std::string> arns = {kms.create_key(), kms.create_key(), kms.create_key()};
+
+  const std::vector<std::string> args = {
+      "--signer-state-backend", "dynamodb", "--signer-state-table", "state", "--key-sources-dynamodb-table", "keys",
+      "--aws-endpoints-dynamodb", endpoint, "--aws-endpoints-kms", kms.url(), "--aws-region", "us-east-1"};
+  const std::vector<std::string> env = {std::string("AWS_ACCESS_KEY_ID=") + kKeyId,
+                                        std::string("AWS_SECRET_ACCESS_KEY=") + kSecret};
+  auto signer = std::make_unique<SignerInstance>(dir, args, env);
+  std::string error;
+  ASSERT_TRUE(signer->start(error)) << error;
+  auto op = [&](std::vector<std::string> a) {
+    std::vector<std::string> argv = {binary_path(), "operator"};
+    argv.insert(argv.end(), a.begin(), a.end());
+    argv.insert(argv.end(), {"--signer-url", "http://127.0.0.1:" + std::to_string(signer->port()),
+                             "--allow-plaintext-signer"});
+    return run_command(argv);
+  };
+
+  // init with the setup token: unsealed at once, and the first management token comes back.
+  ASSERT_TRUE(signer->process().wait_for_log("setup_token=cc-setup-", std::chrono::seconds(10)));
+  std::smatch m;
+  const auto log = signer->process().log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("setup_token=(cc-setup-[0-9a-f]+)")));
+  auto [init_code, init_out] = op({"init", "--setup-token", m[1], "--kms-key-arns",
+                                   arns[0] + "," + arns[1] + "," + arns[2], "--kms-threshold", "2"});
+  ASSERT_EQ(init_code, 0) << init_out;
+  const auto root = field_of(init_out, "management_token");
+  ASSERT_EQ(root.rfind("cc_token_", 0), 0u) << init_out;
+  EXPECT_NE(init_out.find("\"unsealed\""), std::string::npos) << init_out;
+  EXPECT_GE(kms.served("Encrypt"), 3u) << "one wrapped share per KMS key";
+
+  // Keys stored under the master key (as a key-generation API would): rebuilt here from the
+  // same state and KMS, the way any replica does.
+  auto state = state::DynamoDbDocumentStore::open(*dynamo, "state");
+  ASSERT_TRUE(state.ok());
+  seal::Chamber mine(**state, seal::kms_wrapper_factory([&](const std::string& region) -> Result<std::shared_ptr<aws::Transport>> {
+    std::vector<std::unique_ptr<aws::CredentialsProvider>> p;
+    p.push_back(std::make_unique<aws::StaticCredentials>(aws::Credentials(kKeyId, kSecret)));
+    aws::HttpsTransportOptions o;
+    o.service = "kms";
+    o.region = region;
+    o.endpoint = kms.url();
+    o.credentials = std::make_shared<aws::CredentialChain>(std::move(p));
+    auto t = aws::HttpsTransport::create(std::move(o));
+    if (!t) return t.error();
+    return std::shared_ptr<aws::Transport>(std::move(*t));
+  }));
+  ASSERT_TRUE(mine.open().ok());
+  ASSERT_NE(mine.master_key(), nullptr);
+  keys::KeyRegistry scratch;
+  keys::DynamoDbKeySource writer(*dynamo, "keys", scratch, [&] { return mine.master_key(); });
+  auto a = crypto::SecretKey::generate();
+  const auto key = to_hex(a.public_key());
+  ASSERT_TRUE(writer.store(a, false).ok());
+
+  auto client = [&] {
+    auto c = std::make_unique<HttpClient>(signer->client());
+    c->set_authorization("Bearer " + root);
+    return c;
+  };
+  auto http = client();
+  EXPECT_EQ(sign_until(*http, key, 200, std::chrono::seconds(10)).status, 200u) << "stored keys appear and sign";
+
+  // Seal: 503 at once, and the status says so.
+  auto [seal_code, seal_out] = op({"seal", "--auth-token", root});
+  ASSERT_EQ(seal_code, 0) << seal_out;
+  auto sealed = http->post("/api/v1/eth2/sign/" + key, randao(100));
+  EXPECT_EQ(sealed.status, 503u) << sealed.body;
+  EXPECT_NE(sealed.body.find("sealed"), std::string::npos) << sealed.body;
+  auto [st_code, st_out] = op({"status", "--auth-token", root});
+  EXPECT_NE(st_out.find("\"sealed\""), std::string::npos) << st_out;
+
+  // A restart stays sealed: an operator sealed it.
+  signer = std::make_unique<SignerInstance>(dir, args, env);
+  ASSERT_TRUE(signer->start(error)) << error;
+  http = client();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(http->post("/api/v1/eth2/sign/" + key, randao(101)).status, 503u);
+
+  // Unseal with KMS: signing resumes.
+  auto [unseal_code, unseal_out] = op({"unseal", "--auth-token", root});
+  ASSERT_EQ(unseal_code, 0) << unseal_out;
+  EXPECT_EQ(sign_until(*http, key, 200, std::chrono::seconds(10)).status, 200u);
+
+  // One KMS key away: a restart still unseals by itself (2 of 3).
+  kms.set_unavailable(arns[0], true);
+  signer = std::make_unique<SignerInstance>(dir, args, env);
+  ASSERT_TRUE(signer->start(error)) << error;
+  http = client();
+  EXPECT_EQ(sign_until(*http, key, 200, std::chrono::seconds(10)).status, 200u) << signer->process().log();
+
+  signer.reset();
+  run_command({script, "stop", (dir / "dynamo").string()});
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cc::test
