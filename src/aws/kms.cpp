@@ -166,7 +166,9 @@ Result<EncryptResult> Kms::encrypt(std::string_view key_id, std::span<const std:
     return Error::invalid("Encrypt with " + quoted(key_id) + ": KMS takes 1 to " + std::to_string(kMaxPlaintext) +
                           " bytes of plaintext, not " + std::to_string(plaintext.size()));
   }
-  boost::json::object body{{"KeyId", key_id}, {"Plaintext", to_base64(plaintext)}};
+  auto encoded = to_base64(plaintext);
+  boost::json::object body{{"KeyId", key_id}, {"Plaintext", encoded}};
+  scrub(encoded);  // call() scrubs the copies it makes
   if (!context.empty()) body["EncryptionContext"] = context_json(context);
   auto r = call("Encrypt", key_id, std::move(body));
   if (!r) return r.error();
