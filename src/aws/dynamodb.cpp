@@ -3,27 +3,13 @@
 #include <chrono>
 #include <thread>
 
+#include "aws/json_errors.hpp"
+
 namespace cc::aws {
 
 namespace {
 
 constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
-
-// "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException" → "ConditionalCheckFailedException"
-std::string error_type(const boost::json::object& body) {
-  const auto* t = body.if_contains("__type");
-  if (t == nullptr || !t->is_string()) return "";
-  std::string type(t->as_string());
-  const auto hash = type.rfind('#');
-  return hash == std::string::npos ? type : type.substr(hash + 1);
-}
-
-std::string error_message(const boost::json::object& body) {
-  for (const char* key : {"message", "Message"}) {
-    if (const auto* m = body.if_contains(key); m != nullptr && m->is_string()) return std::string(m->as_string());
-  }
-  return "";
-}
 
 Result<const boost::json::object*> attribute(const Item& item, std::string_view name, std::string_view type) {
   const auto* v = item.if_contains(name);
@@ -87,8 +73,8 @@ Result<boost::json::object> DynamoDb::call(std::string_view operation, boost::js
     }
     return answer;
   }
-  const auto type = error_type(answer);
-  const auto message = error_message(answer);
+  const auto type = json_error_type(answer);
+  const auto message = json_error_message(answer);
   const std::string what = std::string(operation) + " on " + describe() + ": " + (type.empty() ? "HTTP " + std::to_string(res->status) : type) +
                            (message.empty() ? "" : ": " + message);
   if (type == "ConditionalCheckFailedException") return Error::conflict(what);

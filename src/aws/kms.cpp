@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "aws/json_errors.hpp"
 #include "aws/sigv4.hpp"
 
 namespace cc::aws {
@@ -9,22 +10,6 @@ namespace cc::aws {
 namespace {
 
 constexpr std::string_view kTargetPrefix = "TrentService.";
-
-// "com.amazonaws.kms#NotFoundException" or "NotFoundException" → "NotFoundException"
-std::string error_type(const boost::json::object& body) {
-  const auto* t = body.if_contains("__type");
-  if (t == nullptr || !t->is_string()) return "";
-  std::string type(t->as_string());
-  const auto hash = type.rfind('#');
-  return hash == std::string::npos ? type : type.substr(hash + 1);
-}
-
-std::string error_message(const boost::json::object& body) {
-  for (const char* key : {"message", "Message"}) {
-    if (const auto* m = body.if_contains(key); m != nullptr && m->is_string()) return std::string(m->as_string());
-  }
-  return "";
-}
 
 // Rejected credentials or signatures: the request never reached the key, so the fix is in
 // the signer's identity or clock, not in the key policy.
@@ -130,8 +115,8 @@ Result<boost::json::object> Kms::call(std::string_view operation, std::string_vi
   }
   const boost::json::object empty;
   const auto& answer = (!ec && parsed.is_object()) ? parsed.as_object() : empty;
-  const auto type = error_type(answer);
-  const auto message = error_message(answer);
+  const auto type = json_error_type(answer);
+  const auto message = json_error_message(answer);
   const std::string detail =
       (type.empty() ? "HTTP " + std::to_string(res->status) : type) + (message.empty() ? "" : ": " + message);
   if (type == "AccessDeniedException" || res->status == 403) return Error::forbidden(what + ": " + detail);
