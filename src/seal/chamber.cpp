@@ -133,28 +133,8 @@ Status Chamber::rebuild_locked(const std::string& text) {
   return {};
 }
 
-Status Chamber::open() {
-  std::lock_guard lock(mu_);
-  auto doc = store_.get(kDocument);
-  if (!doc) return doc.error();
-  if (!*doc) {
-    state_ = State::uninitialized;
-    return {};
-  }
-  SealDocument d;
-  try {
-    d = parse((*doc)->content);
-  } catch (const std::exception& e) {
-    return Error::invalid("signer state (" + store_.describe() + "), document seal: " + e.what());
-  }
-  state_ = d.state;
-  if (!signing_allowed(d.state)) return {};  // sealed by an operator: stays sealed until unseal
-  if (auto ok = rebuild_locked((*doc)->content); !ok) {
-    state_ = State::sealed;
-    return ok;
-  }
-  return {};
-}
+// Opening is a first refresh: nothing held yet, so a chamber that is operational is rebuilt.
+Status Chamber::open() { return refresh(); }
 
 Status Chamber::init_kms_only(const std::vector<std::string>& key_arns, unsigned threshold) {
   if (key_arns.empty()) return Error::invalid("kms_key_arns: at least one KMS key");
