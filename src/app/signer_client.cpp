@@ -68,10 +68,6 @@ Result<SignerResponse> exchange(Stream& stream, const SignerUrl& url, const std:
 
 }  // namespace
 
-Result<SignerResponse> signer_get(const SignerClientOptions& options, const std::string& target) {
-  return signer_request(options, {http::verb::get, target, ""});
-}
-
 Result<SignerResponse> signer_request(const SignerClientOptions& options, const SignerRequest& request) {
   auto url = parse_signer_url(options.url);
   if (!url) return url.error();

@@ -40,7 +40,5 @@ struct SignerRequest {
 
 // One request to the signer. Errors: unreachable, TLS failure, plaintext refused.
 Result<SignerResponse> signer_request(const SignerClientOptions& options, const SignerRequest& request);
-// GET base_path + target.
-Result<SignerResponse> signer_get(const SignerClientOptions& options, const std::string& target);
 
 }  // namespace cc::app
