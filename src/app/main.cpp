@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/aws_command.hpp"
 #include "app/config_options.hpp"
 #include "app/keys_command.hpp"
 #include "app/operator_command.hpp"
@@ -115,6 +116,16 @@ int main(int argc, char** argv) {
   cc::app::ConfigOptions export_config(*export_cmd);
   cc::app::WatermarkCommands watermark_commands(*slashing);
 
+  // aws
+  auto* aws = app.add_subcommand("aws", "AWS resources of the configured backends");
+  aws->require_subcommand(1);
+  auto* create_tables = aws->add_subcommand(
+      "create-tables",
+      "Create the DynamoDB tables the configuration names (anti_slashing.table, signer_state.table,\n"
+      "key_sources.dynamodb.table) with the keys and index each store needs, or check the existing ones.\n"
+      "The IAM policy this needs and the table layouts: docs/aws-iam.md.");
+  cc::app::ConfigOptions create_tables_config(*create_tables);
+
   // operator
   cc::app::OperatorCommands operator_commands(app);
 
@@ -145,6 +156,11 @@ int main(int argc, char** argv) {
     return cc::app::run_slashing_export(config, export_to, export_pubkeys);
   }
   if (auto code = watermark_commands.run_parsed()) return *code;
+  if (*create_tables) {
+    if (!load(create_tables_config, config)) return 2;
+    cc::setup_logging("warn", cc::LogFormat::text);
+    return cc::app::run_aws_create_tables(config);
+  }
   if (*generate) {
     cc::setup_logging("info", cc::LogFormat::text);
     return cc::app::run_keys_generate(gen);

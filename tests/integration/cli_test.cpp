@@ -156,3 +156,44 @@ TEST(Cli, AMissingDynamoDbTableStopsStartUpNamingIt) {
 
 }  // namespace
 }  // namespace cc::test
+
+namespace cc::test {
+namespace {
+
+// `aws create-tables` creates what the configuration names, a second run finds them right, and
+// a signer starts on them.
+TEST(Cli, AwsCreateTablesMakesWhatTheSignerNeeds) {
+  auto dir = make_temp_dir("cli-tables");
+  const std::string script = std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh";
+  auto [started, endpoint_out] = run_command({script, "start", (dir / "dynamo").string()});
+  ASSERT_EQ(started, 0) << endpoint_out;
+  const std::string endpoint = endpoint_out.substr(0, endpoint_out.find('\n'));
+  const std::vector<std::string> env = {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=test-secret"};
+  const std::vector<std::string> tables = {"--anti-slashing-backend", "dynamodb", "--anti-slashing-table", "slashing",
+                                           "--signer-state-backend", "dynamodb", "--signer-state-table", "state",
+                                           "--key-sources-dynamodb-table", "keys", "--aws-endpoints-dynamodb",
+                                           endpoint, "--aws-region", "us-east-1"};
+  std::vector<std::string> argv = {binary_path(), "aws", "create-tables"};
+  argv.insert(argv.end(), tables.begin(), tables.end());
+  auto [code, out] = run_command(argv, env);
+  ASSERT_EQ(code, 0) << out;
+  for (const char* t : {"anti-slashing table slashing", "signer state table state", "key table keys"}) {
+    EXPECT_NE(out.find(std::string("created ") + t), std::string::npos) << out;
+  }
+  auto [again, again_out] = run_command(argv, env);
+  EXPECT_EQ(again, 0) << again_out;
+  EXPECT_NE(again_out.find("exists with the right keys"), std::string::npos) << again_out;
+
+  SignerInstance signer(dir, tables, env);
+  std::string error;
+  EXPECT_TRUE(signer.start(error)) << error;
+
+  auto [nothing, nothing_out] = run_command({binary_path(), "aws", "create-tables"});
+  EXPECT_EQ(nothing, 2);
+  EXPECT_NE(nothing_out.find("nothing to create"), std::string::npos) << nothing_out;
+  run_command({script, "stop", (dir / "dynamo").string()});
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cc::test
