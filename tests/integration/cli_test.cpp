@@ -130,11 +130,10 @@ namespace {
 // the endpoint (here: a local DynamoDB-compatible server of the test's own).
 TEST(Cli, AMissingDynamoDbTableStopsStartUpNamingIt) {
   auto dir = make_temp_dir("cli-dynamo");
-  const std::string script = std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh";
-  auto [started, endpoint_out] = run_command({script, "start", (dir / "dynamo").string()});
-  ASSERT_EQ(started, 0) << endpoint_out;
-  const std::string endpoint = endpoint_out.substr(0, endpoint_out.find('\n'));
-  const std::vector<std::string> env = {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=test-secret"};
+  DynamoServer dynamo(dir / "dynamo");
+  ASSERT_TRUE(dynamo.start());
+  const std::string endpoint = dynamo.endpoint();
+  const auto env = DynamoServer::env();
   auto [code, out] = run_command({binary_path(), "server", "--server-listen-port", "0", "--anti-slashing-backend",
                                   "dynamodb", "--anti-slashing-table", "nowhere-to-be-found", "--aws-endpoints-dynamodb",
                                   endpoint, "--aws-region", "eu-west-1", "--signer-state-path",
@@ -150,7 +149,6 @@ TEST(Cli, AMissingDynamoDbTableStopsStartUpNamingIt) {
                                              {"AWS_REGION=", "AWS_DEFAULT_REGION="});
   EXPECT_NE(no_region, 0);
   EXPECT_NE(region_out.find("AWS_REGION"), std::string::npos) << "says where a region may come from: " << region_out;
-  run_command({script, "stop", (dir / "dynamo").string()});
   std::filesystem::remove_all(dir);
 }
 
@@ -164,11 +162,10 @@ namespace {
 // a signer starts on them.
 TEST(Cli, AwsCreateTablesMakesWhatTheSignerNeeds) {
   auto dir = make_temp_dir("cli-tables");
-  const std::string script = std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh";
-  auto [started, endpoint_out] = run_command({script, "start", (dir / "dynamo").string()});
-  ASSERT_EQ(started, 0) << endpoint_out;
-  const std::string endpoint = endpoint_out.substr(0, endpoint_out.find('\n'));
-  const std::vector<std::string> env = {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=test-secret"};
+  DynamoServer dynamo(dir / "dynamo");
+  ASSERT_TRUE(dynamo.start());
+  const std::string endpoint = dynamo.endpoint();
+  const auto env = DynamoServer::env();
   const std::vector<std::string> tables = {"--anti-slashing-backend", "dynamodb", "--anti-slashing-table", "slashing",
                                            "--signer-state-backend", "dynamodb", "--signer-state-table", "state",
                                            "--key-sources-dynamodb-table", "keys", "--aws-endpoints-dynamodb",
@@ -191,7 +188,6 @@ TEST(Cli, AwsCreateTablesMakesWhatTheSignerNeeds) {
   auto [nothing, nothing_out] = run_command({binary_path(), "aws", "create-tables"});
   EXPECT_EQ(nothing, 2);
   EXPECT_NE(nothing_out.find("nothing to create"), std::string::npos) << nothing_out;
-  run_command({script, "stop", (dir / "dynamo").string()});
   std::filesystem::remove_all(dir);
 }
 

@@ -39,30 +39,19 @@ bool slashable(const Released& x, const Released& y) {
 
 enum class Fault { none, kill_replica, restart_database };
 
-// A DynamoDB-compatible server of the test's own (dynalite), with the anti-slashing table created.
-class DynamoServer {
+// The fixture's DynamoServer with the anti-slashing table "race" created, and the flags to use it.
+class RaceDynamo : public DynamoServer {
  public:
-  explicit DynamoServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  ~DynamoServer() { stop(); }
-  void stop() { run_command({script(), "stop", dir_.string()}); }
+  using DynamoServer::DynamoServer;
   bool start() {
-    auto [code, out] = run_command({script(), "start", dir_.string()});
-    if (code != 0) return false;
-    endpoint_ = out.substr(0, out.find('\n'));
-    auto transport = dynamo_transport(endpoint_);
+    if (!DynamoServer::start()) return false;
+    auto transport = dynamo_transport(endpoint());
     return transport != nullptr && slashing::create_dynamodb_anti_slashing_table(*transport, "race").ok();
   }
   std::vector<std::string> signer_args(const std::string& timeout_ms = "3000") const {
     return {"--anti-slashing-backend", "dynamodb", "--anti-slashing-table", "race", "--aws-endpoints-dynamodb",
-            endpoint_, "--aws-region", "us-east-1", "--anti-slashing-timeout-ms", timeout_ms};
+            endpoint(), "--aws-region", "us-east-1", "--anti-slashing-timeout-ms", timeout_ms};
   }
-  // dynalite accepts any signature; the signers still sign every request with these.
-  static std::vector<std::string> env() { return {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=test-secret"}; }
-
- private:
-  static std::string script() { return std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh"; }
-  std::filesystem::path dir_;
-  std::string endpoint_;
 };
 
 enum class Db { postgres, dynamodb };
@@ -70,7 +59,7 @@ enum class Db { postgres, dynamodb };
 void storm(Fault fault, Db db = Db::postgres) {
   auto dir = make_temp_dir("race");
   PgServer pg(dir / "pg");  // of this test's own: it may be restarted mid-test
-  DynamoServer dynamo(dir / "dynamo");
+  RaceDynamo dynamo(dir / "dynamo");
   std::vector<std::string> args, env;
   if (db == Db::postgres) {
     ASSERT_TRUE(pg.run("start"));
@@ -208,7 +197,7 @@ TEST(DatabaseOutage, BoundedFailureAndRecoveryWithoutRestart) {
 // so coming back would be a new, empty database: recovery is PostgreSQL's test above.)
 TEST(DatabaseOutage, DynamoDbUnreachableAnswers503WithinTheBound) {
   auto dir = make_temp_dir("outage-dynamo");
-  DynamoServer dynamo(dir / "dynamo");
+  RaceDynamo dynamo(dir / "dynamo");
   ASSERT_TRUE(dynamo.start());
   auto keys = generate_keys(dir, 1);
   ASSERT_EQ(keys.size(), 1u);

@@ -47,10 +47,9 @@ HttpResult sign_until(HttpClient& http, const std::string& key, unsigned want, s
 
 TEST(Seal, KmsOnlyLifecycleEndToEnd) {
   auto dir = make_temp_dir("seal");
-  const std::string script = std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh";
-  auto [started, out] = run_command({script, "start", (dir / "dynamo").string()});
-  ASSERT_EQ(started, 0) << out;
-  const std::string endpoint = out.substr(0, out.find('\n'));
+  DynamoServer dynamo_server(dir / "dynamo");
+  ASSERT_TRUE(dynamo_server.start());
+  const std::string endpoint = dynamo_server.endpoint();
   std::shared_ptr<aws::Transport> dynamo = dynamo_transport(endpoint);
   ASSERT_NE(dynamo, nullptr);
   ASSERT_TRUE(aws::DynamoDb(*dynamo, "state").create_table("pk", "").ok());
@@ -150,7 +149,7 @@ TEST(Seal, KmsOnlyLifecycleEndToEnd) {
   EXPECT_EQ(sign_until(*http, key, 200, std::chrono::seconds(10)).status, 200u) << signer->process().log();
 
   signer.reset();
-  run_command({script, "stop", (dir / "dynamo").string()});
+  dynamo_server.stop();
   std::filesystem::remove_all(dir);
 }
 

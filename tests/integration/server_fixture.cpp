@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -87,6 +88,26 @@ bool SignerInstance::start(std::string& error, bool wait_healthy) {
   }
   error = "server did not become healthy:\n" + process_->log();
   return false;
+}
+
+namespace {
+std::string dynamo_script() { return std::string(CC_SOURCE_DIR) + "/scripts/dynamo-test-server.sh"; }
+}  // namespace
+
+bool DynamoServer::start() {
+  auto [code, out] = run_command({dynamo_script(), "start", dir_.string()});
+  if (code != 0) return false;
+  endpoint_ = out.substr(0, out.find('\n'));
+  std::ifstream pid(dir_ / "pid");
+  pid >> pid_;
+  return true;
+}
+
+void DynamoServer::stop() {
+  if (pid_ <= 0) return;
+  run_command({dynamo_script(), "stop", dir_.string()});
+  if (::kill(pid_, 0) == 0) ::kill(pid_, SIGTERM);  // the pid file was gone: stop it by its pid
+  pid_ = 0;
 }
 
 }  // namespace cc::test

@@ -51,6 +51,26 @@ class PgServer {
   std::filesystem::path dir_;
 };
 
+// A DynamoDB-compatible server of the test's own (dynalite, scripts/dynamo-test-server.sh),
+// stopped when this goes away (also when a test ends early).
+class DynamoServer {
+ public:
+  explicit DynamoServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  ~DynamoServer() { stop(); }
+  DynamoServer(const DynamoServer&) = delete;
+  DynamoServer& operator=(const DynamoServer&) = delete;
+  bool start();  // false when dynalite did not start
+  void stop();
+  const std::string& endpoint() const { return endpoint_; }  // http://127.0.0.1:PORT
+  // dynalite accepts any signature; the signer still signs every request with these.
+  static std::vector<std::string> env() { return {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=test-secret"}; }
+
+ private:
+  std::filesystem::path dir_;
+  std::string endpoint_;
+  int pid_ = 0;  // kept in memory too: a test may remove the directory (and the pid file) first
+};
+
 // The port the server logged for `scheme` ("http" or "https"), waiting for the line; 0 if none.
 std::uint16_t logged_port(Process& process, const std::string& scheme);
 
