@@ -96,23 +96,29 @@ INSERT INTO meta (key, value) VALUES ('genesis_validators_root', zeroblob(0));
 INSERT INTO validators (id, pubkey, low_slot, low_source_epoch, low_target_epoch) VALUES (1, ?1, 10, 3, 4);
 )sql";
 
+// A database as release 1 wrote it (one key with a block and a vote; the key and the roots as
+// SQL blobs), with `more` SQL run after it (e.g. what release 2 added).
+void write_version1_database(const std::string& path, const std::string& more) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto blob = [](std::span<const std::uint8_t> b) { return "x'" + to_hex(b).substr(2) + "'"; };
+  std::string sql = kVersion1WithHistory;
+  sql.replace(sql.find("?1"), 2, blob(key(1)));
+  sql.replace(sql.find("zeroblob(0)"), 11, blob(kGvr));
+  sql += "INSERT INTO blocks VALUES (1, 10, " + blob(root(1)) + ");";
+  sql += "INSERT INTO attestations VALUES (1, 3, 4, " + blob(root(1)) + ");";
+  sql += more;
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << error;
+}
+
 TEST(SqliteSchema, AVersion1DatabaseWithHistoryIsMigratedAndKeepsIt) {
   TempDir dir;
   const auto path = dir.file("slashing.sqlite");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    // The key and the roots as SQL blobs, like release 1 wrote them.
-    auto blob = [](std::span<const std::uint8_t> b) { return "x'" + to_hex(b).substr(2) + "'"; };
-    std::string sql = kVersion1WithHistory;
-    sql.replace(sql.find("?1"), 2, blob(key(1)));
-    sql.replace(sql.find("zeroblob(0)"), 11, blob(kGvr));
-    sql += "INSERT INTO blocks VALUES (1, 10, " + blob(root(1)) + ");";
-    sql += "INSERT INTO attestations VALUES (1, 3, 4, " + blob(root(1)) + ");";
-    char* error = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-    sqlite3_close(db);
-  }
+  write_version1_database(path, "");
+  if (HasFatalFailure()) return;
   {
     auto store = open_store(path);
     ASSERT_NE(store, nullptr);
@@ -145,20 +151,8 @@ INSERT INTO high_watermark (id, epoch, slot) VALUES (1, 20, 640);
 TEST(SqliteSchema, AVersion2DatabaseWithHistoryIsMigratedWithEveryKeyEnabled) {
   TempDir dir;
   const auto path = dir.file("slashing.sqlite");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    auto blob = [](std::span<const std::uint8_t> b) { return "x'" + to_hex(b).substr(2) + "'"; };
-    std::string sql = kVersion1WithHistory;
-    sql.replace(sql.find("?1"), 2, blob(key(1)));
-    sql.replace(sql.find("zeroblob(0)"), 11, blob(kGvr));
-    sql += "INSERT INTO blocks VALUES (1, 10, " + blob(root(1)) + ");";
-    sql += "INSERT INTO attestations VALUES (1, 3, 4, " + blob(root(1)) + ");";
-    sql += kVersion2Additions;
-    char* error = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-    sqlite3_close(db);
-  }
+  write_version1_database(path, kVersion2Additions);
+  if (HasFatalFailure()) return;
   {
     auto store = open_store(path);
     ASSERT_NE(store, nullptr);
