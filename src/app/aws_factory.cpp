@@ -23,6 +23,19 @@ std::shared_ptr<aws::CredentialChain> credentials(const Config& config, const st
 
 }  // namespace
 
+Result<std::string> aws_region(const Config& config) {
+  const auto& nitro = config.tee.nitro_aws_region;
+  const auto& plain = config.aws.region;
+  if (!nitro.empty() && !plain.empty() && nitro != plain) {
+    return Error::invalid("tee.nitro.aws.region (" + nitro + ") and aws.region (" + plain +
+                          ") disagree; set one of them, or both to the same region");
+  }
+  const std::string& configured = nitro.empty() ? plain : nitro;
+  auto region = aws::resolve_region(configured);
+  if (!region) return Error::invalid((nitro.empty() ? "aws.region: " : "tee.nitro.aws.region: ") + region.error().message);
+  return region;
+}
+
 Result<std::shared_ptr<aws::Transport>> kms_transport(const Config& config, const std::string& region) {
   aws::HttpsTransportOptions options;
   options.service = "kms";
@@ -35,8 +48,8 @@ Result<std::shared_ptr<aws::Transport>> kms_transport(const Config& config, cons
 }
 
 Result<std::shared_ptr<aws::Transport>> dynamodb_transport(const Config& config, std::chrono::milliseconds bound) {
-  auto region = aws::resolve_region(config.aws.region);
-  if (!region) return Error::invalid("aws.region: " + region.error().message);
+  auto region = aws_region(config);
+  if (!region) return region.error();
   aws::HttpsTransportOptions options;
   options.service = "dynamodb";
   options.region = *region;

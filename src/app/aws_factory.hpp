@@ -1,6 +1,6 @@
 #pragma once
-// The AWS transports the configuration asks for: region from aws.region (else AWS_REGION, else
-// AWS_DEFAULT_REGION), the standard credential chain (environment, IRSA, Pod Identity, IMDSv2;
+// The AWS transports the configuration asks for: region from tee.nitro.aws.region or aws.region
+// (else AWS_REGION, else AWS_DEFAULT_REGION), the standard credential chain (environment, IRSA, Pod Identity, IMDSv2;
 // aws.endpoints.sts overrides the STS endpoint IRSA uses), and aws.endpoints.<service> for
 // another endpoint than the regional one.
 #include <chrono>
@@ -12,6 +12,10 @@
 #include "core/result.hpp"
 
 namespace cc::app {
+
+// The region of the DynamoDB tables and of STS: tee.nitro.aws.region or aws.region (an error when
+// both are set and differ), else AWS_REGION, else AWS_DEFAULT_REGION; the error names the source.
+Result<std::string> aws_region(const Config& config);
 
 // A transport to DynamoDB whose attempts and retries fit within `bound` (a request of the
 // signing path must be answered, 503 at worst, within anti_slashing.timeout_ms). Errors name

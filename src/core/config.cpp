@@ -198,8 +198,14 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("signer_state.refresh_interval_seconds", "uint",
                          "dynamodb backend: how often a replica re-reads the state, e.g. to see revocations (0: never)",
                          [](Config& c) -> std::uint32_t& { return c.signer_state.refresh_interval_seconds; }));
-  f.push_back(string_field("aws.region", "AWS region of the DynamoDB tables (default: AWS_REGION, AWS_DEFAULT_REGION)",
+  f.push_back(string_field("aws.region",
+                           "AWS region of the DynamoDB tables (default: tee.nitro.aws.region, AWS_REGION, "
+                           "AWS_DEFAULT_REGION)",
                            [](Config& c) -> std::string& { return c.aws.region; }));
+  f.push_back(string_field("tee.nitro.aws.region",
+                           "AWS region in Nitro mode; used for DynamoDB like aws.region (the two must agree when both "
+                           "are set)",
+                           [](Config& c) -> std::string& { return c.tee.nitro_aws_region; }));
   f.push_back(string_field("aws.endpoints.dynamodb",
                            "DynamoDB endpoint override, e.g. http://127.0.0.1:8000 (default: the regional endpoint)",
                            [](Config& c) -> std::string& { return c.aws.dynamodb_endpoint; }));
@@ -241,7 +247,12 @@ std::string unknown_key_message(const std::string& path, const std::string& sour
 }
 
 // Sections whose keys exist in the documented configuration but are not built into this version.
+// A key of the config table is supported even inside such a section, and so is a mapping that
+// holds one (so `tee: {nitro: {aws: {region: …}}}` is read while `tee.platform` is refused).
 bool is_unsupported_section(const std::string& path) {
+  for (const auto& f : config_fields()) {
+    if (f.path == path || f.path.rfind(path + ".", 0) == 0) return false;
+  }
   for (const char* s : {"signer_state.unseal_timeout_minutes", "tee", "chamber", "key_sources.dynamodb.keygen",
                         "key_sources.dynamodb.writable", "key_sources.dynamodb.key_refresh_interval_minutes"}) {
     const std::string p(s);

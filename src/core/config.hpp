@@ -64,10 +64,15 @@ struct AntiSlashingConfig {
 
 // aws: where the AWS backends (DynamoDB) are reached.
 struct AwsConfig {
-  std::string region;             // else AWS_REGION, else AWS_DEFAULT_REGION
+  std::string region;             // after tee.nitro.aws.region; else AWS_REGION, else AWS_DEFAULT_REGION
   std::string dynamodb_endpoint;  // aws.endpoints.dynamodb: e.g. http://127.0.0.1:8000; empty: the regional one
   std::string sts_endpoint;       // aws.endpoints.sts
   std::string kms_endpoint;       // aws.endpoints.kms: one endpoint for every KMS key (tests, egress proxies)
+};
+
+// tee: only the AWS region of Nitro mode so far (the enclave itself is not built into this version).
+struct TeeConfig {
+  std::string nitro_aws_region;  // tee.nitro.aws.region: the region of KMS and DynamoDB as seen from the enclave
 };
 
 // Static access policies (the auth section). Validated further when the server starts.
@@ -124,6 +129,7 @@ struct Config {
   AuthConfig auth;
   SignerStateConfig signer_state;
   AwsConfig aws;
+  TeeConfig tee;
   LoggingConfig logging;
 };
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include "app/aws_factory.hpp"
 #include "app/store_factory.hpp"
 
 namespace cc::app {
@@ -36,6 +37,26 @@ TEST(ConninfoSecrets, DescriptionHidesPasswords) {
             "postgresql://signer:***@db:5432/x?hostaddr=127.0.0.2");
   EXPECT_EQ(describe_conninfo("postgresql://db/x?password=hunter2"), "postgresql://db/x?password=***");
   EXPECT_EQ(describe_conninfo("env:PG_URL"), "(from env:PG_URL)");
+}
+
+TEST(AwsRegion, NitroRegionOrAwsRegionMustAgree) {
+  Config config;
+  config.tee.nitro_aws_region = "eu-west-1";
+  EXPECT_EQ(*aws_region(config), "eu-west-1");
+  config.aws.region = "eu-west-1";
+  EXPECT_EQ(*aws_region(config), "eu-west-1");
+  config.aws.region = "us-east-1";
+  auto both = aws_region(config);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().message.find("tee.nitro.aws.region (eu-west-1) and aws.region (us-east-1)"), std::string::npos)
+      << both.error().message;
+  config.tee.nitro_aws_region.clear();
+  EXPECT_EQ(*aws_region(config), "us-east-1");
+  config.tee.nitro_aws_region = "Not A Region";
+  config.aws.region.clear();
+  auto bad = aws_region(config);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("tee.nitro.aws.region"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace

@@ -101,6 +101,21 @@ TEST(Config, FlagAndEnvNamesDeriveFromPath) {
   EXPECT_EQ(find_config_field("anti_slashing.path")->flag(), "--anti-slashing-path");
 }
 
+TEST(Config, TeeRegionIsReadWhileTheRestOfTeeIsRefused) {
+  Config c;
+  apply_config_text(c, "tee:\n  nitro:\n    aws: {region: eu-west-1}\n", "t.yaml");
+  EXPECT_EQ(c.tee.nitro_aws_region, "eu-west-1");
+  auto msg = error_of([&] { apply_config_text(c, "tee: {platform: nitro}\n", "t.yaml"); });
+  EXPECT_NE(msg.find("'tee.platform' is not supported"), std::string::npos) << msg;
+  std::string env_ok = "CONTAINMENT_TEE__NITRO__AWS__REGION=us-east-2";
+  char* env[] = {env_ok.data(), nullptr};
+  apply_config_env(c, env);
+  EXPECT_EQ(c.tee.nitro_aws_region, "us-east-2");
+  std::string env_bad = "CONTAINMENT_TEE__PLATFORM=nitro";
+  char* bad[] = {env_bad.data(), nullptr};
+  EXPECT_NE(error_of([&] { apply_config_env(c, bad); }).find("not supported"), std::string::npos);
+}
+
 TEST(Config, Validation) {
   Config c;
   c.anti_slashing.path.clear();
