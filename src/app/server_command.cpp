@@ -13,6 +13,7 @@
 #include "app/auth_factory.hpp"
 #include "app/aws_factory.hpp"
 #include "app/store_factory.hpp"
+#include "tee/egress.hpp"
 #include "app/tls_listener.hpp"
 #include "auth/access_control.hpp"
 #include "keys/dynamodb_source.hpp"
@@ -87,6 +88,10 @@ int run_server(const Config& config) {
   const ssz::Network* network = ssz::find_network(config.network);
   if (network == nullptr) {
     spdlog::error("unknown network '{}'", config.network);
+    return 2;
+  }
+  if (auto egress = tee::validate_egress(config.tee.egress); !egress) {
+    spdlog::error("configuration error: {}", egress.error().message);
     return 2;
   }
 

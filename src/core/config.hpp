@@ -70,9 +70,19 @@ struct AwsConfig {
   std::string kms_endpoint;       // aws.endpoints.kms: one endpoint for every KMS key (tests, egress proxies)
 };
 
-// tee: only the AWS region of Nitro mode so far (the enclave itself is not built into this version).
+// One way out of the enclave (tee.nitro.egress.endpoints[]; see tee/egress.hpp).
+struct EgressEndpointConfig {
+  std::string hostname;
+  std::uint16_t port = 443;
+  std::string loopback;          // 127.x.y.z
+  std::uint32_t vsock_port = 0;  // where the parent's proxy for it listens
+  bool operator==(const EgressEndpointConfig&) const = default;
+};
+
+// tee: the AWS region and egress of Nitro mode so far (tee.platform is not built into this version).
 struct TeeConfig {
   std::string nitro_aws_region;  // tee.nitro.aws.region: the region of KMS and DynamoDB as seen from the enclave
+  std::vector<EgressEndpointConfig> egress;  // tee.nitro.egress.endpoints (file only: a list of mappings)
 };
 
 // Static access policies (the auth section). Validated further when the server starts.

@@ -51,6 +51,9 @@ TEST(Cli, BadValuesAreRefused) {
                                          {"key_sources: {filesystem: {paths: {a: 1}}}\n", "key_sources.filesystem.paths"},
                                          {"tls: {mode: file}\n", "tls.file.cert_path"},
                                          {"tee: {platform: nitro}\n", "not supported"},
+                                         {"tee: {nitro: {egress: {endpoints: [{hostname: a.example, loopback: 10.0.0.1, "
+                                          "vsock_port: 8000}]}}}\n",
+                                          "tee.nitro.egress.endpoints[0] (a.example): loopback '10.0.0.1'"},
                                          {"[1, 2]\n", "mapping"},
                                          {"server: {listen_port: [\n", "YAML"}}) {
     auto cfg = write_file(dir, "c.yaml", c.yaml);

@@ -116,6 +116,41 @@ TEST(Config, TeeRegionIsReadWhileTheRestOfTeeIsRefused) {
   EXPECT_NE(error_of([&] { apply_config_env(c, bad); }).find("not supported"), std::string::npos);
 }
 
+TEST(Config, EgressEndpointsFromTheFileAndTheEnvironment) {
+  Config c;
+  apply_config_text(c,
+                    "tee:\n  nitro:\n    egress:\n      endpoints:\n"
+                    "        - {hostname: kms.us-east-1.amazonaws.com, loopback: 127.0.0.2, vsock_port: 8000}\n"
+                    "        - {hostname: db.example.internal, port: 5432, loopback: 127.0.0.3, vsock_port: 8001}\n",
+                    "e.yaml");
+  ASSERT_EQ(c.tee.egress.size(), 2u);
+  EXPECT_EQ(c.tee.egress[0], (EgressEndpointConfig{"kms.us-east-1.amazonaws.com", 443, "127.0.0.2", 8000}));
+  EXPECT_EQ(c.tee.egress[1].port, 5432);
+  // The Helm chart passes config as JSON; an environment variable carries the list as JSON too.
+  std::string env = R"(CONTAINMENT_TEE__NITRO__EGRESS__ENDPOINTS=[{"hostname":"sts.amazonaws.com","loopback":"127.0.0.9","vsock_port":8009}])";
+  char* vars[] = {env.data(), nullptr};
+  apply_config_env(c, vars);
+  ASSERT_EQ(c.tee.egress.size(), 1u);
+  EXPECT_EQ(c.tee.egress[0].hostname, "sts.amazonaws.com");
+
+  auto msg = error_of([&] {
+    apply_config_text(c, "tee: {nitro: {egress: {endpoints: [{hostname: a.b, loopback: 127.0.0.2}]}}}\n", "e.yaml");
+  });
+  EXPECT_NE(msg.find("tee.nitro.egress.endpoints[0]: 'vsock_port' is required"), std::string::npos) << msg;
+  msg = error_of([&] {
+    apply_config_text(c, "tee: {nitro: {egress: {endpoints: [{hostname: a.b, loopback: x, vsock_port: 1, port: 70000}]}}}\n",
+                      "e.yaml");
+  });
+  EXPECT_NE(msg.find("tee.nitro.egress.endpoints[0].port: '70000' is not a whole number from 1 to 65535"), std::string::npos)
+      << msg;
+  msg = error_of([&] {
+    apply_config_text(c, "tee: {nitro: {egress: {endpoints: [{hostname: a.b, loopbak: x, vsock_port: 1}]}}}\n", "e.yaml");
+  });
+  EXPECT_NE(msg.find("unknown configuration key 'tee.nitro.egress.endpoints[0].loopbak'"), std::string::npos) << msg;
+  msg = error_of([&] { apply_config_text(c, "tee: {nitro: {egress: {endpoints: 5}}}\n", "e.yaml"); });
+  EXPECT_NE(msg.find("expected a list"), std::string::npos) << msg;
+}
+
 TEST(Config, Validation) {
   Config c;
   c.anti_slashing.path.clear();
