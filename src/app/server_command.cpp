@@ -94,6 +94,12 @@ int run_server(const Config& config) {
     spdlog::error("configuration error: {}", egress.error().message);
     return 2;
   }
+  if (config.tee.platform == "nitro") {
+    // The enclave side is built piece by piece (tee/, controller/): its aTLS listener is not yet.
+    spdlog::error("tee.platform: nitro: the enclave's aTLS listener is not built into this version yet; the signer "
+                  "does not start without it");
+    return 2;
+  }
 
   auto store = open_slashing_store(config);
   if (!store) {
