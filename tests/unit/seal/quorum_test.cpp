@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "core/json.hpp"
 #include "seal/chamber.hpp"
 #include "state/file_store.hpp"
 #include "test_kms.hpp"
@@ -401,6 +402,28 @@ TEST_F(QuorumTest, RefusalsNameTheProblemAndChangeNothing) {
   ASSERT_FALSE(status.transitions.empty());
   EXPECT_EQ(status.transitions.back().event, "complete the registration");
   EXPECT_EQ(status.transitions.back().state, "sealed");
+}
+
+TEST(SealDocument, FormatOneIsReadAsKmsOnlyAndInconsistentDocumentsAreRefused) {
+  const std::string v1 =
+      R"({"format":1,"state":"sealed","mode":"kms_only","master_key_id":"m-1","threshold":1,"commitment":"0x)" +
+      std::string(64, 'a') + R"(","shares":[{"x":1,"kms_key":"arn:k","blob":"AAAA"}]})";
+  const auto d = parse_seal_document(v1);
+  EXPECT_EQ(d.mode, Mode::kms_only);
+  EXPECT_EQ(d.state, State::sealed);
+  EXPECT_EQ(d.kms.secret, KmsLayer::Secret::master);
+  EXPECT_EQ(d.kms.secret_id, "m-1");
+  EXPECT_EQ(d.kms.shares.size(), 1u);
+  // Written back as format 2, read back the same.
+  const auto again = parse_seal_document(serialize_seal_document(d));
+  EXPECT_EQ(again.kms.commitment, d.kms.commitment);
+  EXPECT_EQ(again.master_key_id, "m-1");
+  auto text = serialize_seal_document(d);
+  const auto at = text.find("\"kms_only\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 10, "\"quorum\"");
+  EXPECT_THROW(parse_seal_document(text), json::InputError) << "quorum mode without operators";
+  EXPECT_THROW(parse_seal_document(R"({"format":3,"state":"sealed"})"), json::InputError);
 }
 
 }  // namespace
