@@ -92,7 +92,8 @@ Result<Quorum> Chamber::new_quorum(const SecretBytes<32>& master, const SecretBy
   }
   const auto n = static_cast<unsigned>(names.size());
   if (n < 1 || n > kMaxOperators) {
-    return Error::invalid("operators: between 1 and " + std::to_string(kMaxOperators) + " (got " + std::to_string(n) + ")");
+    return Error::invalid("operators: between 1 and " + std::to_string(kMaxOperators) + " (got " + std::to_string(n) +
+                          ")");
   }
   if (spec.threshold < 1 || spec.threshold > n) {
     return Error::invalid("unseal_threshold: between 1 and the number of operators (" + std::to_string(n) + ")");
@@ -137,17 +138,19 @@ Result<std::vector<RegistrationToken>> Chamber::init_quorum(const std::vector<st
   if (!layer) return layer.error();
   d.kms = std::move(*layer);
   d.record(now(), std::string(event_name(Event::init_quorum)));
-  auto written = state::update_document(store_, kDocument, [&](const std::optional<state::Document>& doc) -> Result<std::string> {
-    if (doc) return Error::conflict("cannot init: the chamber is initialized already");
-    return serialize_seal_document(d);
-  });
+  auto written =
+      state::update_document(store_, kDocument, [&](const std::optional<state::Document>& doc) -> Result<std::string> {
+        if (doc) return Error::conflict("cannot init: the chamber is initialized already");
+        return serialize_seal_document(d);
+      });
   if (!written) return written.error();
   adopt_locked(d);
   ++counters_.init;
   state_ = State::awaiting_registration;
-  spdlog::warn("seal: chamber initialized (operator quorum: {} of {} operators, {} of {} KMS keys); waiting for the "
-               "operators to register",
-               d.quorum->threshold, d.quorum->operators.size(), kms_threshold, key_arns.size());
+  spdlog::warn(
+      "seal: chamber initialized (operator quorum: {} of {} operators, {} of {} KMS keys); waiting for the "
+      "operators to register",
+      d.quorum->threshold, d.quorum->operators.size(), kms_threshold, key_arns.size());
   return tokens;
 }
 
@@ -245,7 +248,9 @@ Result<Registered> Chamber::register_operator(std::string_view token, std::strin
   }
   out.state = state_;
   spdlog::warn("seal: operator {} registered ({} of {}){}", out.operator_id, out.registered, out.operators,
-               !completed ? "" : ref.in_rotation ? "; rotation " + rotation_type + " complete" : "; chamber sealed");
+               !completed        ? ""
+               : ref.in_rotation ? "; rotation " + rotation_type + " complete"
+                                 : "; chamber sealed");
   return out;
 }
 
@@ -272,8 +277,9 @@ Result<UnsealProgress> Chamber::submit_passphrase(std::string_view passphrase, c
     if (!read) return read.error();
     d = std::move(*read);
     if (d.mode != Mode::quorum) {
-      return Error::conflict("cannot unseal with a passphrase: the chamber is KMS-only (operator unseal without "
-                             "--passphrase)");
+      return Error::conflict(
+          "cannot unseal with a passphrase: the chamber is KMS-only (operator unseal without "
+          "--passphrase)");
     }
     if (key_ && key_epoch_ == d.epoch && signing_allowed(d.state)) {
       return Error::conflict("cannot unseal: this replica is " + std::string(state_name(state_)) + " already");
@@ -294,8 +300,8 @@ Result<UnsealProgress> Chamber::submit_passphrase(std::string_view passphrase, c
       if (live_submission(d, slot.id, t)) {
         if (!operator_id.empty()) {
           return Error::conflict("operator " + operator_id + " has submitted already (" +
-                                 std::to_string(live_submissions(d, t)) + " of " +
-                                 std::to_string(d.quorum->threshold) + ")");
+                                 std::to_string(live_submissions(d, t)) + " of " + std::to_string(d.quorum->threshold) +
+                                 ")");
         }
         continue;
       }
@@ -322,11 +328,11 @@ Result<UnsealProgress> Chamber::submit_passphrase(std::string_view passphrase, c
       }
       if (bucket->locked_until > t) {
         locked_until = bucket->locked_until;
-        return Error::unavailable(
-            (operator_id.empty() ? std::string("unseal attempts naming no operator are")
-                                 : "operator " + operator_id + " is") +
-            " locked out after " + std::to_string(bucket->failures) + " wrong passphrases in a row: retry in " +
-            std::to_string(locked_until - t) + " s (after " + utc(locked_until) + ")");
+        return Error::unavailable((operator_id.empty() ? std::string("unseal attempts naming no operator are")
+                                                       : "operator " + operator_id + " is") +
+                                  " locked out after " + std::to_string(bucket->failures) +
+                                  " wrong passphrases in a row: retry in " + std::to_string(locked_until - t) +
+                                  " s (after " + utc(locked_until) + ")");
       }
       ++bucket->failures;
       const auto lock_for = lockout_seconds(bucket->failures);
@@ -401,8 +407,9 @@ Result<UnsealProgress> Chamber::submit_passphrase(std::string_view passphrase, c
 Status Chamber::require_unsealed_locked(const SealDocument& d, const char* what) const {
   if (d.state != State::unsealed) {
     auto refused = transition(d.state, Event::rotation_started);
-    if (!refused) return Error::conflict(std::string("cannot ") + what + ": " + refused.error().message.substr(
-                                                                                     refused.error().message.find(':') + 2));
+    if (!refused)
+      return Error::conflict(std::string("cannot ") + what + ": " +
+                             refused.error().message.substr(refused.error().message.find(':') + 2));
   }
   if (!key_ || key_epoch_ != d.epoch) {
     return Error::conflict(std::string("cannot ") + what + ": this replica does not hold the master key (it is " +

@@ -18,7 +18,9 @@ std::string aad(std::string_view kind, const ShareContext& c) {
          c.outer_key_id + "\noperator " + c.operator_id + "\nx " + std::to_string(c.x);
 }
 
-std::span<const std::uint8_t, 32> key_span(const SecretBytes<32>& k) { return k.span(); }
+std::span<const std::uint8_t, 32> key_span(const SecretBytes<32>& k) {
+  return k.span();
+}
 
 Result<SecretBytes<32>> to_share(Result<crypto::SecretBuffer> opened, const std::string& what) {
   if (!opened) return Error::invalid(what + ": " + opened.error().message);
@@ -73,9 +75,8 @@ Result<crypto::SecretBuffer> normalize_passphrase(std::string_view utf8, std::si
   auto normalized = crypto::normalize_password(utf8);
   if (!normalized) return Error::invalid("passphrase: " + normalized.error().message);
   // Characters, not bytes: count the bytes that start a UTF-8 sequence.
-  const auto chars = static_cast<std::size_t>(
-      std::count_if(normalized->data(), normalized->data() + normalized->size(),
-                    [](std::uint8_t b) { return (b & 0xC0) != 0x80; }));
+  const auto chars = static_cast<std::size_t>(std::count_if(normalized->data(), normalized->data() + normalized->size(),
+                                                            [](std::uint8_t b) { return (b & 0xC0) != 0x80; }));
   if (chars < min_chars) {
     return Error::invalid("passphrase: at least " + std::to_string(min_chars) + " characters (got " +
                           std::to_string(chars) + ")");

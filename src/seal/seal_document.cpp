@@ -90,7 +90,9 @@ boost::json::object kms_json(const KmsLayer& k) {
           {"shares", std::move(shares)}};
 }
 
-boost::json::object lockout_json(const Lockout& l) { return {{"failures", l.failures}, {"locked_until", l.locked_until}}; }
+boost::json::object lockout_json(const Lockout& l) {
+  return {{"failures", l.failures}, {"locked_until", l.locked_until}};
+}
 
 boost::json::object quorum_json(const Quorum& q) {
   boost::json::array ops;
@@ -124,7 +126,9 @@ SealDocument parse_format_1(const json::Object& o) {
 
 }  // namespace
 
-std::string_view mode_name(Mode m) { return m == Mode::kms_only ? "kms_only" : "quorum"; }
+std::string_view mode_name(Mode m) {
+  return m == Mode::kms_only ? "kms_only" : "quorum";
+}
 
 std::optional<Mode> parse_mode(std::string_view name) {
   if (name == "kms_only") return Mode::kms_only;
@@ -161,7 +165,8 @@ SealDocument parse_seal_document(std::string_view text) {
   d.epoch = o.u64("epoch");
   d.kms = parse_kms(o.object("kms"));
   if (o.has("quorum")) d.quorum = parse_quorum(o.object("quorum"));
-  if ((d.mode == Mode::quorum) != d.quorum.has_value()) throw json::InputError("quorum: present exactly in quorum mode");
+  if ((d.mode == Mode::quorum) != d.quorum.has_value())
+    throw json::InputError("quorum: present exactly in quorum mode");
   if ((d.mode == Mode::quorum) != (d.kms.secret == KmsLayer::Secret::outer)) {
     throw json::InputError("kms.secret: the outer key in quorum mode, the master key otherwise");
   }
@@ -201,8 +206,8 @@ std::string serialize_seal_document(const SealDocument& d) {
   if (d.quorum) o["quorum"] = quorum_json(*d.quorum);
   boost::json::array subs;
   for (const auto& s : d.submissions) {
-    subs.push_back(
-        boost::json::object{{"operator", s.operator_id}, {"x", s.x}, {"blob", to_base64(s.blob)}, {"expires", s.expires}});
+    subs.push_back(boost::json::object{
+        {"operator", s.operator_id}, {"x", s.x}, {"blob", to_base64(s.blob)}, {"expires", s.expires}});
   }
   o["submissions"] = std::move(subs);
   o["unnamed_lockout"] = lockout_json(d.unnamed_lockout);
@@ -213,7 +218,8 @@ std::string serialize_seal_document(const SealDocument& d) {
     o["rotation"] = std::move(r);
   }
   boost::json::array ts;
-  for (const auto& t : d.transitions) ts.push_back(boost::json::object{{"at", t.at}, {"event", t.event}, {"state", t.state}});
+  for (const auto& t : d.transitions)
+    ts.push_back(boost::json::object{{"at", t.at}, {"event", t.event}, {"state", t.state}});
   o["transitions"] = std::move(ts);
   return boost::json::serialize(o) + "\n";
 }

@@ -1,8 +1,8 @@
 // AES-256-GCM envelopes: a round trip, and every way a blob must fail to open (other key, other
 // associated data, a flipped bit, truncation), never yielding wrong plaintext.
-#include <gtest/gtest.h>
-
 #include "crypto/aead.hpp"
+
+#include <gtest/gtest.h>
 
 namespace cc::crypto {
 namespace {

@@ -20,7 +20,8 @@
 namespace cc::seal {
 namespace {
 
-const std::string kPass[] = {"correct horse battery staple", "tr0ub4dor & three more words", "a third long passphrase!"};
+const std::string kPass[] = {"correct horse battery staple", "tr0ub4dor & three more words",
+                             "a third long passphrase!"};
 
 class QuorumTest : public ::testing::Test {
  protected:
@@ -149,7 +150,8 @@ TEST_F(QuorumTest, RegistrationTokensAreSingleUseAcrossReplicas) {
   ASSERT_FALSE(short_pass.ok());
   EXPECT_EQ(short_pass.error().kind, Error::Kind::invalid_argument);
   EXPECT_NE(short_pass.error().message.find("at least 12"), std::string::npos) << short_pass.error().message;
-  EXPECT_TRUE(a->register_operator((*tokens)[2].token, kPass[2]).ok()) << "a refused passphrase leaves the token usable";
+  EXPECT_TRUE(a->register_operator((*tokens)[2].token, kPass[2]).ok())
+      << "a refused passphrase leaves the token usable";
   ASSERT_TRUE(b->refresh().ok());
   EXPECT_EQ(b->state(), State::sealed) << "the last registration seals the chamber for every replica";
   EXPECT_FALSE(a->register_operator((*tokens)[2].token, kPass[2]).ok());

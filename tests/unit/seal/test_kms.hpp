@@ -31,7 +31,8 @@ class TestWrapper final : public ShareWrapper {
     int len = 0;
     auto* ctx = EVP_CIPHER_CTX_new();
     EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, kms_.keys.at(arn_).data(), out.data());
-    EVP_EncryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(context.data()), static_cast<int>(context.size()));
+    EVP_EncryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(context.data()),
+                      static_cast<int>(context.size()));
     EVP_EncryptUpdate(ctx, out.data() + 12, &len, share.data(), 32);
     EVP_EncryptFinal_ex(ctx, out.data() + 44, &len);
     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + 44);
@@ -47,7 +48,8 @@ class TestWrapper final : public ShareWrapper {
     ByteVector tag(blob.begin() + 44, blob.end());
     auto* ctx = EVP_CIPHER_CTX_new();
     EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, kms_.keys.at(arn_).data(), blob.data());
-    EVP_DecryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(context.data()), static_cast<int>(context.size()));
+    EVP_DecryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(context.data()),
+                      static_cast<int>(context.size()));
     EVP_DecryptUpdate(ctx, out.data(), &len, blob.data() + 12, 32);
     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag.data());
     const bool ok = EVP_DecryptFinal_ex(ctx, out.data() + len, &len) == 1;
