@@ -198,6 +198,10 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("signer_state.refresh_interval_seconds", "uint",
                          "dynamodb backend: how often a replica re-reads the state, e.g. to see revocations (0: never)",
                          [](Config& c) -> std::uint32_t& { return c.signer_state.refresh_interval_seconds; }));
+  f.push_back(uint_field("signer_state.unseal_timeout_minutes", "uint",
+                         "Operator-quorum unseal: how long a submitted passphrase's share stays usable by every "
+                         "replica (1 to 1440; a seal discards them at once)",
+                         [](Config& c) -> std::uint32_t& { return c.signer_state.unseal_timeout_minutes; }));
   f.push_back(string_field("aws.region",
                            "AWS region of the DynamoDB tables (default: tee.nitro.aws.region, AWS_REGION, "
                            "AWS_DEFAULT_REGION)",
@@ -263,7 +267,7 @@ bool is_unsupported_section(const std::string& path) {
   for (std::string_view k : kStructuredKeys) {
     if (k == path || k.rfind(path + ".", 0) == 0) return false;
   }
-  for (const char* s : {"signer_state.unseal_timeout_minutes", "chamber", "key_sources.dynamodb.keygen",
+  for (const char* s : {"chamber", "key_sources.dynamodb.keygen",
                         "key_sources.dynamodb.writable", "key_sources.dynamodb.key_refresh_interval_minutes"}) {
     const std::string p(s);
     if (path == p || path.rfind(p + ".", 0) == 0) return true;
@@ -563,6 +567,10 @@ void validate_config(const Config& config) {
         config.dynamodb_keys.table == config.anti_slashing.table) {
       throw ConfigError("key_sources.dynamodb.table: must differ from the signer state and anti-slashing tables");
     }
+  }
+  if (config.signer_state.unseal_timeout_minutes < 1 || config.signer_state.unseal_timeout_minutes > 1440) {
+    throw ConfigError("signer_state.unseal_timeout_minutes: between 1 and 1440 (a day), got " +
+                      std::to_string(config.signer_state.unseal_timeout_minutes));
   }
   if (config.signer_state.backend == "file" && config.signer_state.path.empty()) {
     throw ConfigError("signer_state.path: required for the file backend");

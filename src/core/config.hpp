@@ -121,6 +121,7 @@ struct SignerStateConfig {
   std::string path = "./data/state";   // file backend: a directory
   std::string table;                   // dynamodb backend
   std::uint32_t refresh_interval_seconds = 1;  // dynamodb: how often replicas re-read it (0: never)
+  std::uint32_t unseal_timeout_minutes = 30;   // quorum unseal: how long submitted operator shares stay usable
 };
 
 struct LoggingConfig {

@@ -163,6 +163,16 @@ TEST(Config, EgressEndpointsFromTheFileAndTheEnvironment) {
   EXPECT_NE(msg.find("expected a list"), std::string::npos) << msg;
 }
 
+TEST(Config, UnsealTimeoutMinutesIsRead) {
+  Config c;
+  EXPECT_EQ(c.signer_state.unseal_timeout_minutes, 30u);
+  apply_config_text(c, "signer_state: {backend: file, path: /s, unseal_timeout_minutes: 10}\n", "s.yaml");
+  EXPECT_EQ(c.signer_state.unseal_timeout_minutes, 10u);
+  EXPECT_NO_THROW(validate_config(c));
+  c.signer_state.unseal_timeout_minutes = 0;
+  EXPECT_NE(error_of([&] { validate_config(c); }).find("signer_state.unseal_timeout_minutes"), std::string::npos);
+}
+
 TEST(Config, Validation) {
   Config c;
   c.anti_slashing.path.clear();
