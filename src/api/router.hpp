@@ -16,6 +16,10 @@
 //                                     root-token exchange, which takes the setup token
 //   POST /api/v1/chamber/{init,seal,unseal}  the chamber's master key (chamber_api.hpp); a key of
 //                                     the DynamoDB key source asked to sign while sealed gets 503
+//   GET/POST/PATCH/DELETE /api/v1/chamber/keys, POST /api/v1/chamber/keys/generate
+//                                     the Chamber key API (chamber_keys_api.hpp; scopes
+//                                     chamber_keys_{list,import,patch,delete,generate}); 404
+//                                     without the DynamoDB key source
 // Every error body is JSON {"code", "message"[, "reason"]}. Once auth is enforced (a configured
 // policy or any runtime token, auth/access_control.hpp), every route but the two probes needs a
 // token whose policy allows it: 401 without, or with an unknown, revoked or expired token; 403
@@ -32,6 +36,7 @@
 #include "api/signing_service.hpp"
 #include "api/auth_api.hpp"
 #include "api/chamber_api.hpp"
+#include "api/chamber_keys_api.hpp"
 #include "auth/access_control.hpp"
 
 namespace cc::api {
@@ -57,7 +62,8 @@ class Router {
  public:
   Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
          const auth::AccessControl& access, SignerFacts facts = {}, KeyManagerApi* key_manager = nullptr,
-         AuthApi* auth_api = nullptr, ChamberApi* chamber_api = nullptr, const seal::Chamber* chamber = nullptr);
+         AuthApi* auth_api = nullptr, ChamberApi* chamber_api = nullptr, const seal::Chamber* chamber = nullptr,
+         ChamberKeysApi* chamber_keys = nullptr);
   ~Router();
 
   void handle(HttpRequest&& request, Respond respond);
@@ -78,6 +84,7 @@ class Router {
   HttpResponse public_keys(const HttpRequest& request);
   HttpResponse high_watermark();
   void keystores(HttpRequest&& request, Respond respond);
+  void chamber_keys(HttpRequest&& request, Respond respond);
 
   SigningService& signing_;
   keys::KeyRegistry& keys_;
@@ -88,6 +95,7 @@ class Router {
   AuthApi* const auth_api_;           // null without a signer state
   ChamberApi* const chamber_api_;     // null without the DynamoDB key source (nothing to seal)
   const seal::Chamber* const chamber_;
+  ChamberKeysApi* const chamber_keys_;  // null without the DynamoDB key source
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
   // /healthcheck writes to the database (a real fsync) and /highWatermark reads it: they run
