@@ -121,6 +121,7 @@ void ChamberKeysApi::list(Respond respond) {
   auto held = std::make_shared<ConcurrencySlot>(std::move(*slot));
   boost::asio::post(list_pool_, [this, held, respond = std::move(respond)] {
     auto keys = source_.list();
+    held->release();
     if (!keys) {
       auto res = error_response(http_status_of(keys.error()), "list: " + keys.error().message);
       if (keys.error().kind == Error::Kind::unavailable) res.set(http::field::retry_after, "1");
@@ -161,7 +162,9 @@ void ChamberKeysApi::generate(std::string body, Respond respond) {
   if (!persist) return respond(error_response(400, persist.error().message));
   auto held = std::make_shared<ConcurrencySlot>(std::move(*slot));
   boost::asio::post(write_pool_, [this, held, n, persist = *persist, respond = std::move(respond)] {
-    respond(generate_keys(n, persist));
+    auto answer = generate_keys(n, persist);
+    held->release();
+    respond(std::move(answer));
   });
 }
 
@@ -292,6 +295,7 @@ void ChamberKeysApi::finish_import(ImportJob& job) {
   }
   spdlog::info("chamber keys: import of {} keystores: {} imported ({}){}", job.items.size(), imported,
                storage_name(job.persist), not_imported.empty() ? "" : " (" + not_imported + ")");
+  job.slot.release();
   job.respond(data_response(std::move(data)));
 }
 
@@ -313,7 +317,9 @@ void ChamberKeysApi::update(std::string body, Respond respond) {
   const bool active = status->as_string() == "active";
   auto held = std::make_shared<ConcurrencySlot>(std::move(*slot));
   boost::asio::post(write_pool_, [this, held, pubkeys = std::move(*pubkeys), active, respond = std::move(respond)] {
-    respond(update_keys(pubkeys, active));
+    auto answer = update_keys(pubkeys, active);
+    held->release();
+    respond(std::move(answer));
   });
 }
 
@@ -357,7 +363,9 @@ void ChamberKeysApi::remove(std::string body, Respond respond) {
   if (!pubkeys) return respond(error_response(400, pubkeys.error().message));
   auto held = std::make_shared<ConcurrencySlot>(std::move(*slot));
   boost::asio::post(write_pool_, [this, held, pubkeys = std::move(*pubkeys), respond = std::move(respond)] {
-    respond(delete_keys(pubkeys));
+    auto answer = delete_keys(pubkeys);
+    held->release();
+    respond(std::move(answer));
   });
 }
 

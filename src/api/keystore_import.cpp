@@ -48,7 +48,11 @@ ConcurrencySlot::ConcurrencySlot(std::atomic<std::uint32_t>& in_use, std::uint32
 ConcurrencySlot::ConcurrencySlot(ConcurrencySlot&& other) noexcept : in_use_(std::exchange(other.in_use_, nullptr)) {}
 
 ConcurrencySlot::~ConcurrencySlot() {
-  if (in_use_ != nullptr) in_use_->fetch_sub(1);
+  release();
+}
+
+void ConcurrencySlot::release() {
+  if (in_use_ != nullptr) std::exchange(in_use_, nullptr)->fetch_sub(1);
 }
 
 void wipe(std::string& s) {
