@@ -290,6 +290,24 @@ TEST(ChamberKeys, DisabledEndpointsLimitsAndBadRequests) {
   ASSERT_FALSE(root.empty()) << signer.process().log();
   auto http = client_of(signer, root);
 
+  // A token whose policy allows listing only: the other routes answer 403 naming their scope.
+  ASSERT_EQ(http->post("/api/v1/chamber/auth/policies",
+                       R"({"name":"lister","rules":[{"effect":"allow","scopes":["chamber_keys_list"]}]})")
+                .status,
+            201u);
+  auto issued = http->post("/api/v1/chamber/auth/tokens", R"({"name":"ops","kind":"client","policies":["lister"]})");
+  ASSERT_EQ(issued.status, 201u) << issued.body;
+  auto lister = client_of(signer, std::string(boost::json::parse(issued.body).at("token").as_string()));
+  EXPECT_EQ(lister->get(kKeys).status, 200u);
+  for (const auto& [res, scope] : std::vector<std::pair<HttpResult, std::string>>{
+           {lister->post(kKeys, import_body({}, true)), "chamber_keys_import"},
+           {lister->patch(kKeys, pubkeys_body({}, "inactive")), "chamber_keys_patch"},
+           {lister->del(kKeys, pubkeys_body({})), "chamber_keys_delete"},
+           {lister->post(kGenerate, R"({"count": 1})"), "chamber_keys_generate"}}) {
+    EXPECT_EQ(res.status, 403u) << res.body;
+    EXPECT_NE(res.body.find(scope), std::string::npos) << res.body;
+  }
+
   auto r = http->post(kGenerate, R"({"count": 1})");
   EXPECT_EQ(r.status, 403u) << r.body;
   EXPECT_NE(r.body.find("chamber.keys.generate.enabled"), std::string::npos) << r.body;
