@@ -17,16 +17,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-void wipe(std::string& s) {
-  std::fill(s.begin(), s.end(), '\0');
-  s.clear();
-}
-
 HttpResponse busy(std::string_view what, std::uint32_t limit) {
   auto res = error_response(503, "too many concurrent Key Manager " + std::string(what) + " requests (limit " +
                                      std::to_string(limit) + "); retry shortly");
@@ -38,106 +28,18 @@ boost::json::object status_entry(std::string_view status, std::string message) {
   return boost::json::object{{"status", status}, {"message", std::move(message)}};
 }
 
-// The request body as a JSON object, or the 400 answer.
-std::optional<boost::json::object> parse_body(const std::string& body, std::optional<HttpResponse>& rejection) {
-  boost::system::error_code ec;
-  auto value = boost::json::parse(body, ec);
-  if (ec || !value.is_object()) {
-    rejection = error_response(400, "request body is not a JSON object" + (ec ? ": " + ec.message() : std::string()));
-    return std::nullopt;
-  }
-  return std::move(value.as_object());
-}
-
-// The strings of body[field], or sets `rejection` (400) naming the field.
-std::vector<std::string> string_array(const boost::json::object& body, const char* field,
-                                      std::optional<HttpResponse>& rejection) {
-  std::vector<std::string> out;
-  const auto* value = body.if_contains(field);
-  if (value == nullptr || !value->is_array()) {
-    rejection = error_response(400, std::string("'") + field + "' must be an array of strings");
-    return out;
-  }
-  for (const auto& item : value->as_array()) {
-    if (!item.is_string()) {
-      rejection = error_response(400, std::string("'") + field + "' must be an array of strings");
-      return out;
-    }
-    out.emplace_back(item.as_string());
-  }
-  return out;
-}
-
-// The interchange restricted to the records of `keys` (hex, lowercase): a Key Manager import
-// brings slashing history for the keys it imports, not for others. Text that is not an
-// interchange object is passed through unchanged, so that import_interchange names the problem.
-std::string only_keys(const std::string& interchange, const std::set<std::string>& keys) {
-  boost::system::error_code ec;
-  auto doc = boost::json::parse(interchange, ec);
-  if (ec || !doc.is_object()) return interchange;
-  auto* data = doc.as_object().if_contains("data");
-  if (data == nullptr || !data->is_array()) return interchange;
-  boost::json::array kept;
-  for (auto& entry : data->as_array()) {
-    const auto* pubkey = entry.is_object() ? entry.as_object().if_contains("pubkey") : nullptr;
-    if (pubkey == nullptr || !pubkey->is_string()) return interchange;
-    auto hex = lower(std::string(pubkey->as_string()));
-    if (hex.rfind("0x", 0) != 0) hex = "0x" + hex;
-    if (keys.count(hex) != 0) kept.push_back(std::move(entry));
-  }
-  *data = std::move(kept);
-  return boost::json::serialize(doc);
-}
-
-// Public keys (lowercase hex) listed in an interchange document.
-std::set<std::string> keys_in(const std::string& interchange) {
-  std::set<std::string> out;
-  boost::system::error_code ec;
-  auto doc = boost::json::parse(interchange, ec);
-  if (ec || !doc.is_object()) return out;
-  const auto* data = doc.as_object().if_contains("data");
-  if (data == nullptr || !data->is_array()) return out;
-  for (const auto& entry : data->as_array()) {
-    const auto* pubkey = entry.is_object() ? entry.as_object().if_contains("pubkey") : nullptr;
-    if (pubkey != nullptr && pubkey->is_string()) out.insert(lower(std::string(pubkey->as_string())));
-  }
-  return out;
-}
-
 }  // namespace
-
-KeyManagerApi::Slot::Slot(std::atomic<std::uint32_t>& in_use, std::uint32_t limit) {
-  if (in_use.fetch_add(1) < limit) {
-    in_use_ = &in_use;
-  } else {
-    in_use.fetch_sub(1);
-  }
-}
-
-KeyManagerApi::Slot::Slot(Slot&& other) noexcept : in_use_(std::exchange(other.in_use_, nullptr)) {}
-
-KeyManagerApi::Slot::~Slot() {
-  if (in_use_ != nullptr) in_use_->fetch_sub(1);
-}
 
 // One POST: per keystore its outcome, filled by the decryption tasks, then finished by the last.
 struct KeyManagerApi::ImportJob {
-  struct Item {
-    std::string keystore;
-    std::string password;
-    std::string status;  // "" until decided
-    std::string message;
-    std::shared_ptr<const crypto::SecretKey> key;
-    std::string derivation_path;
-  };
-  std::vector<Item> items;
+  std::vector<KeystoreImportItem> items;
   std::optional<std::string> slashing_protection;
   std::chrono::steady_clock::time_point deadline;
   std::atomic<std::size_t> remaining{0};
   Respond respond;
-  Slot slot;
+  ConcurrencySlot slot;
 
-  explicit ImportJob(Slot s) : slot(std::move(s)) {}
+  explicit ImportJob(ConcurrencySlot s) : slot(std::move(s)) {}
 };
 
 KeyManagerApi::KeyManagerApi(keys::KeyRegistry& keys, keys::MemoryKeys& memory_keys, slashing::SlashingStore& store,
@@ -149,7 +51,7 @@ KeyManagerApi::~KeyManagerApi() {
 }
 
 void KeyManagerApi::list(Respond respond) {
-  Slot slot(reads_, options_.max_concurrent_reads);
+  ConcurrencySlot slot(reads_, options_.max_concurrent_reads);
   if (!slot.acquired()) return respond(busy("read", options_.max_concurrent_reads));
   boost::json::array data;
   for (const auto& pk : keys_.public_keys()) {
@@ -163,38 +65,14 @@ void KeyManagerApi::list(Respond respond) {
 }
 
 void KeyManagerApi::import(std::string body, Respond respond) {
-  Slot slot(writes_, options_.max_concurrent_writes);
+  ConcurrencySlot slot(writes_, options_.max_concurrent_writes);
   if (!slot.acquired()) return respond(busy("write", options_.max_concurrent_writes));
-  std::optional<HttpResponse> rejection;
-  auto request = parse_body(body, rejection);
-  wipe(body);  // it holds the passwords
-  if (!request) return respond(std::move(*rejection));
-  auto keystores = string_array(*request, "keystores", rejection);
-  if (rejection) return respond(std::move(*rejection));
-  auto passwords = string_array(*request, "passwords", rejection);
-  if (rejection) return respond(std::move(*rejection));
-  if (keystores.size() != passwords.size()) {
-    return respond(error_response(400, "'keystores' has " + std::to_string(keystores.size()) +
-                                           " items but 'passwords' has " + std::to_string(passwords.size()) +
-                                           ": give one password per keystore"));
-  }
-  if (keystores.size() > options_.max_items_per_request) {
-    return respond(error_response(400, std::to_string(keystores.size()) + " keystores in one request; at most " +
-                                           std::to_string(options_.max_items_per_request) +
-                                           " (http.key_manager_api.max_items_per_request)"));
-  }
+  auto request =
+      decode_keystore_import(body, options_.max_items_per_request, "http.key_manager_api.max_items_per_request");
+  if (!request) return respond(error_response(400, request.error().message));
   auto job = std::make_shared<ImportJob>(std::move(slot));
-  if (const auto* sp = request->if_contains("slashing_protection"); sp != nullptr && !sp->is_null()) {
-    job->slashing_protection = sp->is_string() ? std::string(sp->as_string()) : boost::json::serialize(*sp);
-  }
-  for (auto& p : *request) {
-    if (p.value().is_array()) p.value().as_array().clear();  // drop the parsed passwords early
-  }
-  job->items.resize(keystores.size());
-  for (std::size_t i = 0; i < keystores.size(); ++i) {
-    job->items[i].keystore = std::move(keystores[i]);
-    job->items[i].password = std::move(passwords[i]);
-  }
+  job->slashing_protection = std::move(request->slashing_protection);
+  job->items = std::move(request->items);
   job->deadline = std::chrono::steady_clock::now() + options_.request_timeout;
   job->respond = std::move(respond);
   job->remaining = job->items.size();
@@ -207,27 +85,9 @@ void KeyManagerApi::import(std::string body, Respond respond) {
 }
 
 void KeyManagerApi::decrypt_one(const std::shared_ptr<ImportJob>& job, std::size_t index) {
-  auto& item = job->items[index];
-  auto keystore = crypto::parse_keystore(item.keystore);
-  if (!keystore) {
-    item.status = "error";
-    item.message = "invalid keystore: " + keystore.error().message;
-  } else if (keystore->pubkey && keys_.contains(*keystore->pubkey)) {
-    item.status = "duplicate";  // no need to spend a KDF run on it
-    item.message = "key already loaded";
-  } else if (std::chrono::steady_clock::now() > job->deadline) {
-    item.status = "error";
-    item.message = "not decrypted within http.key_manager_api.request_timeout_seconds (" +
-                   std::to_string(options_.request_timeout.count()) + " s)";
-  } else if (auto key = crypto::decrypt_keystore(*keystore, item.password); !key) {
-    item.status = "error";
-    item.message = key.error().message;
-  } else {
-    item.key = std::make_shared<const crypto::SecretKey>(std::move(*key));
-    item.derivation_path = keystore->path;
-  }
-  wipe(item.password);
-  item.keystore.clear();
+  decrypt_import_item(
+      job->items[index], [this](const BlsPublicKey& pk) { return keys_.contains(pk); }, job->deadline,
+      "http.key_manager_api.request_timeout_seconds", options_.request_timeout);
   if (job->remaining.fetch_sub(1) == 1) finish_import(*job);
 }
 
@@ -251,7 +111,7 @@ void KeyManagerApi::finish_import(ImportJob& job) {
   std::string not_imported;  // why no key of this request is imported, if so
   if (job.slashing_protection && !candidates.empty()) {
     // Before any key becomes usable: no signature may precede its imported history.
-    auto imported_history = store_.import_interchange(only_keys(*job.slashing_protection, candidates));
+    auto imported_history = store_.import_interchange(interchange_for_keys(*job.slashing_protection, candidates));
     if (!imported_history) {
       not_imported = "slashing_protection not imported, so no key was imported: " + imported_history.error().message;
     }
@@ -294,21 +154,13 @@ void KeyManagerApi::finish_import(ImportJob& job) {
 }
 
 void KeyManagerApi::remove(std::string body, Respond respond) {
-  Slot slot(writes_, options_.max_concurrent_writes);
+  ConcurrencySlot slot(writes_, options_.max_concurrent_writes);
   if (!slot.acquired()) return respond(busy("write", options_.max_concurrent_writes));
-  std::optional<HttpResponse> rejection;
-  auto request = parse_body(body, rejection);
-  if (!request) return respond(std::move(*rejection));
-  auto pubkeys = string_array(*request, "pubkeys", rejection);
-  if (rejection) return respond(std::move(*rejection));
-  if (pubkeys.size() > options_.max_items_per_request) {
-    return respond(error_response(400, std::to_string(pubkeys.size()) + " pubkeys in one request; at most " +
-                                           std::to_string(options_.max_items_per_request) +
-                                           " (http.key_manager_api.max_items_per_request)"));
-  }
+  auto pubkeys = decode_pubkeys(body, options_.max_items_per_request, "http.key_manager_api.max_items_per_request");
+  if (!pubkeys) return respond(error_response(400, pubkeys.error().message));
   // The export reads the database: never on an I/O thread.
-  auto shared_slot = std::make_shared<Slot>(std::move(slot));
-  boost::asio::post(pool_, [this, pubkeys = std::move(pubkeys), respond = std::move(respond), shared_slot] {
+  auto shared_slot = std::make_shared<ConcurrencySlot>(std::move(slot));
+  boost::asio::post(pool_, [this, pubkeys = std::move(*pubkeys), respond = std::move(respond), shared_slot] {
     respond(delete_keys(pubkeys));
   });
 }
@@ -377,7 +229,7 @@ HttpResponse KeyManagerApi::delete_keys(const std::vector<std::string>& pubkeys)
       }
     }
   }
-  const auto with_history = keys_in(interchange);
+  const auto with_history = keys_in_interchange(interchange);
   boost::json::array data;
   std::size_t deleted = 0;
   for (auto& e : entries) {

@@ -29,6 +29,7 @@
 #include <string>
 
 #include "api/http_server.hpp"
+#include "api/keystore_import.hpp"
 #include "keys/memory_keys.hpp"
 #include "keys/registry.hpp"
 #include "slashing/slashing_store.hpp"
@@ -56,20 +57,6 @@ class KeyManagerApi {
 
  private:
   struct ImportJob;
-  // Counts a request against a concurrency limit for as long as it lives.
-  class Slot {
-   public:
-    Slot(std::atomic<std::uint32_t>& in_use, std::uint32_t limit);
-    Slot(Slot&& other) noexcept;
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    Slot& operator=(Slot&&) = delete;
-    ~Slot();
-    bool acquired() const { return in_use_ != nullptr; }
-
-   private:
-    std::atomic<std::uint32_t>* in_use_ = nullptr;
-  };
 
   void decrypt_one(const std::shared_ptr<ImportJob>& job, std::size_t index);
   void finish_import(ImportJob& job);

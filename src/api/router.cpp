@@ -60,7 +60,7 @@ bool asks_for_json(std::string_view accept) { return contains_token(accept, "app
 
 Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
                const auth::AccessControl& access, SignerFacts facts, KeyManagerApi* key_manager, AuthApi* auth_api,
-               ChamberApi* chamber_api, const seal::Chamber* chamber)
+               ChamberApi* chamber_api, const seal::Chamber* chamber, ChamberKeysApi* chamber_keys)
     : signing_(signing),
       keys_(keys),
       store_(store),
@@ -69,7 +69,8 @@ Router::Router(SigningService& signing, keys::KeyRegistry& keys, slashing::Slash
       key_manager_(key_manager),
       auth_api_(auth_api),
       chamber_api_(chamber_api),
-      chamber_(chamber) {}
+      chamber_(chamber),
+      chamber_keys_(chamber_keys) {}
 
 std::optional<auth::Principal> Router::caller(const HttpRequest& request, bool require_token,
                                               std::optional<HttpResponse>& rejection) const {
@@ -212,6 +213,9 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     return respond(public_keys(request));
   }
   if (path == "/eth/v1/keystores") return keystores(std::move(request), std::move(respond));
+  if (path == ChamberKeysApi::kKeysPath || path == ChamberKeysApi::kGeneratePath) {
+    return chamber_keys(std::move(request), std::move(respond));
+  }
   if (path == ChamberApi::kInitPath || path == ChamberApi::kSealPath || path == ChamberApi::kUnsealPath ||
       path == ChamberApi::kRegisterPath || path.rfind(ChamberApi::kRotatePrefix, 0) == 0) {
     if (chamber_api_ == nullptr) {
@@ -271,6 +275,45 @@ void Router::keystores(HttpRequest&& request, Respond respond) {
       return key_manager_->remove(std::move(request.body()), std::move(respond));
     default:
       return respond(error_response(405, "use GET, POST or DELETE"));
+  }
+}
+
+void Router::chamber_keys(HttpRequest&& request, Respond respond) {
+  if (chamber_keys_ == nullptr) {
+    return respond(error_response(404, "the Chamber key API manages the keys of the DynamoDB key source: set "
+                                       "key_sources.dynamodb.table to use it"));
+  }
+  const auto method = request.method();
+  if (path_of(request.target()) == ChamberKeysApi::kGeneratePath) {
+    if (method != http::verb::post) return respond(error_response(405, "use POST"));
+    if (auto rejection = authorize(request, {auth::Scope::chamber_keys_generate, "", ""})) {
+      return respond(std::move(*rejection));
+    }
+    return chamber_keys_->generate(std::move(request.body()), std::move(respond));
+  }
+  switch (method) {
+    case http::verb::get:
+      if (auto rejection = authorize(request, {auth::Scope::chamber_keys_list, "", ""})) {
+        return respond(std::move(*rejection));
+      }
+      return chamber_keys_->list(std::move(respond));
+    case http::verb::post:
+      if (auto rejection = authorize(request, {auth::Scope::chamber_keys_import, "", ""})) {
+        return respond(std::move(*rejection));
+      }
+      return chamber_keys_->import(std::move(request.body()), std::move(respond));
+    case http::verb::patch:
+      if (auto rejection = authorize(request, {auth::Scope::chamber_keys_patch, "", ""})) {
+        return respond(std::move(*rejection));
+      }
+      return chamber_keys_->update(std::move(request.body()), std::move(respond));
+    case http::verb::delete_:
+      if (auto rejection = authorize(request, {auth::Scope::chamber_keys_delete, "", ""})) {
+        return respond(std::move(*rejection));
+      }
+      return chamber_keys_->remove(std::move(request.body()), std::move(respond));
+    default:
+      return respond(error_response(405, "use GET, POST, PATCH or DELETE"));
   }
 }
 

@@ -18,6 +18,10 @@
 //                                     (chamber_api.hpp; register takes a registration token only,
 //                                     rotate/… the scope chamber_rotate); a key of the DynamoDB key
 //                                     source asked to sign while sealed gets 503
+//   GET/POST/PATCH/DELETE /api/v1/chamber/keys, POST /api/v1/chamber/keys/generate
+//                                     the Chamber key API (chamber_keys_api.hpp; scopes
+//                                     chamber_keys_{list,import,patch,delete,generate}); 404
+//                                     without the DynamoDB key source
 // Every error body is JSON {"code", "message"[, "reason"]}. Once auth is enforced (a configured
 // policy or any runtime token, auth/access_control.hpp), every route but the two probes needs a
 // token whose policy allows it: 401 without, or with an unknown, revoked or expired token; 403
@@ -34,6 +38,7 @@
 #include "api/signing_service.hpp"
 #include "api/auth_api.hpp"
 #include "api/chamber_api.hpp"
+#include "api/chamber_keys_api.hpp"
 #include "auth/access_control.hpp"
 
 namespace cc::api {
@@ -59,7 +64,8 @@ class Router {
  public:
   Router(SigningService& signing, keys::KeyRegistry& keys, slashing::SlashingStore& store,
          const auth::AccessControl& access, SignerFacts facts = {}, KeyManagerApi* key_manager = nullptr,
-         AuthApi* auth_api = nullptr, ChamberApi* chamber_api = nullptr, const seal::Chamber* chamber = nullptr);
+         AuthApi* auth_api = nullptr, ChamberApi* chamber_api = nullptr, const seal::Chamber* chamber = nullptr,
+         ChamberKeysApi* chamber_keys = nullptr);
   ~Router();
 
   void handle(HttpRequest&& request, Respond respond);
@@ -80,6 +86,7 @@ class Router {
   HttpResponse public_keys(const HttpRequest& request);
   HttpResponse high_watermark();
   void keystores(HttpRequest&& request, Respond respond);
+  void chamber_keys(HttpRequest&& request, Respond respond);
 
   SigningService& signing_;
   keys::KeyRegistry& keys_;
@@ -90,6 +97,7 @@ class Router {
   AuthApi* const auth_api_;           // null without a signer state
   ChamberApi* const chamber_api_;     // null without the DynamoDB key source (nothing to seal)
   const seal::Chamber* const chamber_;
+  ChamberKeysApi* const chamber_keys_;  // null without the DynamoDB key source
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
   // /healthcheck writes to the database (a real fsync) and /highWatermark reads it: they run

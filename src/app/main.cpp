@@ -51,6 +51,7 @@ ENDPOINTS (port server.listen_port)
   GET  /healthcheck                 readiness (JSON; 503 until keys are loaded and the database is writable)
   GET  /api/v1/eth2/highWatermark   the high watermark {"epoch","slot"}, {} when none (see `slashing watermark`)
   /api/v1/chamber/auth/...          the Auth API: policies and tokens (see `operator auth --help`)
+  /api/v1/chamber/keys[/generate]   the Chamber key API: keys of the DynamoDB key source (see `operator keys --help`)
 
 AUTH
   Until a policy (auth.policies) or a runtime token exists, every endpoint but the Auth API is open. A signer

@@ -192,6 +192,8 @@ OperatorCommands::OperatorCommands(CLI::App& app) {
   for (auto* cmd : {policies_list_, policies_create_, policies_delete_, tokens_list_, tokens_create_, tokens_revoke_}) {
     connection_options(*cmd, false);
   }
+
+  keys_ = std::make_unique<OperatorKeysCommands>(*op, [this](CLI::App& cmd) { connection_options(cmd, false); }, options_);
 }
 
 void OperatorCommands::quorum_options(CLI::App& cmd) {
@@ -328,6 +330,7 @@ void OperatorCommands::connection_options(CLI::App& cmd, bool setup) {
 }
 
 std::optional<int> OperatorCommands::run_parsed() const {
+  if (auto code = keys_->run_parsed()) return code;
   const std::string api = kAuthApi;
   auto token = [&](const std::string& command) { return resolve(command, "--auth-token", options_.auth_token); };
   if (*status_) {

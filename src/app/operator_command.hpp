@@ -7,15 +7,20 @@
 //   operator init|seal|unseal               the chamber's master key (KMS-only or operator quorum)
 //   operator register                       an operator's passphrase, with its registration token
 //   operator rotate kms|quorum|unseal|mode|cancel  rotations while unsealed (scope chamber_rotate)
+//   operator keys list|generate|import|activate|deactivate|delete
+//                                           the Chamber key API (operator_keys_command.hpp)
 // Every one takes --signer-url, --auth-token (or --setup-token), --ca-cert and
 // --allow-plaintext-signer; tokens may be given as env:VAR. Output is JSON on stdout; errors go
 // to stderr with what the signer answered. Exit 0 on success, 1 when the signer refused or
 // could not be reached, 2 for bad arguments.
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "app/operator_keys_command.hpp"
 
 namespace cc::app {
 
@@ -75,6 +80,7 @@ class OperatorCommands {
   CLI::Option* ttl_opt_ = nullptr;
   bool management_ = false;
   std::string token_id_;  // tokens revoke
+  std::unique_ptr<OperatorKeysCommands> keys_;
 };
 
 }  // namespace cc::app

@@ -198,8 +198,16 @@ int run_server(const Config& config) {
     spdlog::info("Key Manager API enabled on /eth/v1/keystores (at most {} items per request)",
                  km.max_items_per_request);
   }
+  std::unique_ptr<api::ChamberKeysApi> chamber_keys;
+  if (dynamo_keys) {
+    chamber_keys = std::make_unique<api::ChamberKeysApi>(*dynamo_keys, registry, **store, *chamber, config.chamber.keys,
+                                                         to_hex(network->genesis_validators_root));
+    const auto& k = config.chamber.keys;
+    spdlog::info("Chamber key API on /api/v1/chamber/keys: list on, generate {}, import {}, lifecycle {}",
+                 k.generate.enabled ? "on" : "off", k.import.enabled ? "on" : "off", k.lifecycle.enabled ? "on" : "off");
+  }
   api::Router router(signing, registry, **store, access, {CC_VERSION, network->name, config.tls.mode},
-                     key_manager.get(), &auth_api, chamber_api.get(), chamber.get());
+                     key_manager.get(), &auth_api, chamber_api.get(), chamber.get(), chamber_keys.get());
   router_ptr = &router;
 
   boost::asio::io_context io;

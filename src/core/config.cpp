@@ -146,6 +146,41 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("http.key_manager_api.request_timeout_seconds", "uint",
                          "Key Manager import: keystores not decrypted within this time answer error",
                          [](Config& c) -> std::uint32_t& { return c.http.key_manager_api.request_timeout_seconds; }));
+  f.push_back(uint_field("chamber.keys.list.max_concurrent_requests", "uint",
+                         "Chamber key API: GET /api/v1/chamber/keys requests served at once; more gets 429",
+                         [](Config& c) -> std::uint32_t& { return c.chamber.keys.list_max_concurrent_requests; }));
+  struct Group {
+    const char* name;
+    const char* what;
+    ChamberKeysEndpointConfig ChamberKeysConfig::*member;
+  };
+  for (const Group g : {Group{"generate", "POST /api/v1/chamber/keys/generate (new keys, scope chamber_keys_generate)",
+                              &ChamberKeysConfig::generate},
+                        Group{"import", "POST /api/v1/chamber/keys (EIP-2335 keystores, scope chamber_keys_import)",
+                              &ChamberKeysConfig::import},
+                        Group{"lifecycle",
+                              "PATCH and DELETE /api/v1/chamber/keys (activate, deactivate, delete; scopes "
+                              "chamber_keys_patch, chamber_keys_delete)",
+                              &ChamberKeysConfig::lifecycle}}) {
+    const std::string prefix = std::string("chamber.keys.") + g.name;
+    const auto member = g.member;
+    f.push_back(bool_field(prefix + ".enabled",
+                           std::string("Chamber key API: serve ") + g.what + "; needs key_sources.dynamodb.table",
+                           [member](Config& c) -> bool& { return (c.chamber.keys.*member).enabled; }));
+    f.push_back(uint_field(prefix + ".max_items_per_request", "uint",
+                           std::string("Chamber key API ") + g.name + ": most items in one request; more gets 400",
+                           [member](Config& c) -> std::uint32_t& { return (c.chamber.keys.*member).max_items_per_request; }));
+    f.push_back(uint_field(prefix + ".max_concurrent_requests", "uint",
+                           std::string("Chamber key API ") + g.name + ": requests served at once; more gets 429",
+                           [member](Config& c) -> std::uint32_t& {
+                             return (c.chamber.keys.*member).max_concurrent_requests;
+                           }));
+    f.push_back(uint_field(prefix + ".request_timeout_seconds", "uint",
+                           std::string("Chamber key API ") + g.name + ": items not done within this time answer error",
+                           [member](Config& c) -> std::uint32_t& {
+                             return (c.chamber.keys.*member).request_timeout_seconds;
+                           }));
+  }
   f.push_back(string_field("metrics.listen_address", "Address of the Prometheus metrics listener (accepted; /metrics is not served by this version yet)",
                            [](Config& c) -> std::string& { return c.metrics.listen_address; }));
   f.push_back(uint_field("metrics.listen_port", "port", "Port of the Prometheus metrics listener (accepted; not served yet)",
@@ -267,6 +302,8 @@ bool is_unsupported_section(const std::string& path) {
   for (std::string_view k : kStructuredKeys) {
     if (k == path || k.rfind(path + ".", 0) == 0) return false;
   }
+  // chamber.keys is built (the Chamber key API): a key there that is not in the table is a typo.
+  if (path == "chamber.keys" || path.rfind("chamber.keys.", 0) == 0) return false;
   for (const char* s : {"chamber", "key_sources.dynamodb.keygen",
                         "key_sources.dynamodb.writable", "key_sources.dynamodb.key_refresh_interval_minutes"}) {
     const std::string p(s);
@@ -571,6 +608,21 @@ void validate_config(const Config& config) {
   if (config.signer_state.unseal_timeout_minutes < 1 || config.signer_state.unseal_timeout_minutes > 1440) {
     throw ConfigError("signer_state.unseal_timeout_minutes: between 1 and 1440 (a day), got " +
                       std::to_string(config.signer_state.unseal_timeout_minutes));
+  }
+  for (const auto& [name, group] : {std::pair<const char*, const ChamberKeysEndpointConfig*>{"generate", &config.chamber.keys.generate},
+                                    {"import", &config.chamber.keys.import},
+                                    {"lifecycle", &config.chamber.keys.lifecycle}}) {
+    const std::string prefix = std::string("chamber.keys.") + name;
+    if (group->enabled && config.dynamodb_keys.table.empty()) {
+      throw ConfigError(prefix + ".enabled: the Chamber key API manages the keys of the DynamoDB key source; set "
+                        "key_sources.dynamodb.table too (or leave " + prefix + ".enabled false)");
+    }
+    if (group->max_items_per_request == 0) throw ConfigError(prefix + ".max_items_per_request: must be at least 1");
+    if (group->max_concurrent_requests == 0) throw ConfigError(prefix + ".max_concurrent_requests: must be at least 1");
+    if (group->request_timeout_seconds == 0) throw ConfigError(prefix + ".request_timeout_seconds: must be at least 1");
+  }
+  if (config.chamber.keys.list_max_concurrent_requests == 0) {
+    throw ConfigError("chamber.keys.list.max_concurrent_requests: must be at least 1");
   }
   if (config.signer_state.backend == "file" && config.signer_state.path.empty()) {
     throw ConfigError("signer_state.path: required for the file backend");

@@ -115,6 +115,26 @@ struct HttpConfig {
   KeyManagerApiConfig key_manager_api;
 };
 
+// chamber.keys.{generate,import,lifecycle}: one endpoint group of the Chamber key API
+// (/api/v1/chamber/keys; lifecycle is PATCH and DELETE).
+struct ChamberKeysEndpointConfig {
+  bool enabled = false;
+  std::uint32_t max_items_per_request = 100;   // keys, keystores or pubkeys in one request; more gets 400
+  std::uint32_t max_concurrent_requests = 16;  // requests of this group at once; more gets 429
+  std::uint32_t request_timeout_seconds = 600;  // items not done by then answer error
+};
+
+struct ChamberKeysConfig {
+  std::uint32_t list_max_concurrent_requests = 16;  // chamber.keys.list.max_concurrent_requests
+  ChamberKeysEndpointConfig generate;
+  ChamberKeysEndpointConfig import;
+  ChamberKeysEndpointConfig lifecycle{false, 500, 16, 600};
+};
+
+struct ChamberConfig {
+  ChamberKeysConfig keys;
+};
+
 // signer_state: runtime state shared by replicas (auth policies and tokens).
 struct SignerStateConfig {
   std::string backend = "file";        // file | dynamodb
@@ -134,6 +154,7 @@ struct Config {
   ServerConfig server;
   TlsConfig tls;
   HttpConfig http;
+  ChamberConfig chamber;
   MetricsConfig metrics;
   FilesystemKeysConfig filesystem_keys;
   DynamoDbKeysConfig dynamodb_keys;

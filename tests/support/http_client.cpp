@@ -71,6 +71,16 @@ HttpResult HttpClient::del(const std::string& target, const std::string& body, c
   return send(req);
 }
 
+HttpResult HttpClient::patch(const std::string& target, const std::string& body) {
+  http::request<http::string_body> req{http::verb::patch, target, 11};
+  req.set(http::field::host, host_);
+  req.set(http::field::accept, "application/json");
+  req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  return send(req);
+}
+
 std::string HttpClient::raw(const std::string& bytes) {
   boost::asio::io_context io;
   beast::tcp_stream s(io);

@@ -23,6 +23,7 @@ class HttpClient {
   HttpResult post(const std::string& target, const std::string& body, const std::string& accept = "application/json",
                   const std::string& content_type = "application/json");
   HttpResult del(const std::string& target, const std::string& body, const std::string& accept = "application/json");
+  HttpResult patch(const std::string& target, const std::string& body);
   // Sent as the Authorization header of every later request (empty: none).
   void set_authorization(std::string value) { authorization_ = std::move(value); }
   // Sends raw bytes and returns whatever comes back (for malformed-request tests).

@@ -57,6 +57,53 @@ TEST(Config, KeyManagerApi) {
   EXPECT_EQ(find_config_field("http.key_manager_api.enabled")->env(), "CONTAINMENT_HTTP__KEY_MANAGER_API__ENABLED");
 }
 
+TEST(Config, ChamberKeysApi) {
+  Config c;
+  EXPECT_EQ(c.chamber.keys.list_max_concurrent_requests, 16u);
+  EXPECT_FALSE(c.chamber.keys.generate.enabled);
+  EXPECT_FALSE(c.chamber.keys.import.enabled);
+  EXPECT_FALSE(c.chamber.keys.lifecycle.enabled);
+  EXPECT_EQ(c.chamber.keys.generate.max_items_per_request, 100u);
+  EXPECT_EQ(c.chamber.keys.import.max_items_per_request, 100u);
+  EXPECT_EQ(c.chamber.keys.lifecycle.max_items_per_request, 500u);
+  EXPECT_EQ(c.chamber.keys.import.max_concurrent_requests, 16u);
+  EXPECT_EQ(c.chamber.keys.lifecycle.request_timeout_seconds, 600u);
+  apply_config_text(c,
+                    "chamber:\n  keys:\n    list: {max_concurrent_requests: 3}\n"
+                    "    generate: {enabled: true, max_items_per_request: 5}\n"
+                    "    lifecycle: {enabled: true, request_timeout_seconds: 9}\n",
+                    "c.yaml");
+  EXPECT_EQ(c.chamber.keys.list_max_concurrent_requests, 3u);
+  EXPECT_TRUE(c.chamber.keys.generate.enabled);
+  EXPECT_EQ(c.chamber.keys.generate.max_items_per_request, 5u);
+  EXPECT_FALSE(c.chamber.keys.import.enabled);
+  EXPECT_EQ(c.chamber.keys.lifecycle.request_timeout_seconds, 9u);
+  const auto* field = find_config_field("chamber.keys.import.enabled");
+  ASSERT_NE(field, nullptr);
+  EXPECT_EQ(field->flag(), "--chamber-keys-import-enabled");
+  EXPECT_EQ(field->env(), "CONTAINMENT_CHAMBER__KEYS__IMPORT__ENABLED");
+  std::string env = "CONTAINMENT_CHAMBER__KEYS__IMPORT__MAX_CONCURRENT_REQUESTS=2";
+  char* vars[] = {env.data(), nullptr};
+  apply_config_env(c, vars);
+  EXPECT_EQ(c.chamber.keys.import.max_concurrent_requests, 2u);
+
+  // A typo under chamber.keys is an unknown key; the rest of chamber is still not supported.
+  auto typo = error_of([&] { apply_config_text(c, "chamber: {keys: {generate: {enable: true}}}\n", "c.yaml"); });
+  EXPECT_NE(typo.find("unknown configuration key 'chamber.keys.generate.enable'"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("chamber.keys.generate.enabled"), std::string::npos) << typo;
+  auto other = error_of([&] { apply_config_text(c, "chamber: {unseal: {mode: quorum}}\n", "c.yaml"); });
+  EXPECT_NE(other.find("not supported"), std::string::npos) << other;
+
+  // Enabling a write endpoint without the DynamoDB key source is refused at start-up.
+  auto msg = error_of([&] { validate_config(c); });
+  EXPECT_NE(msg.find("chamber.keys.generate.enabled"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("key_sources.dynamodb.table"), std::string::npos) << msg;
+  Config zero;
+  zero.chamber.keys.import.max_items_per_request = 0;
+  EXPECT_NE(error_of([&] { validate_config(zero); }).find("chamber.keys.import.max_items_per_request"),
+            std::string::npos);
+}
+
 TEST(Config, UnknownKeysAreNamedWithSuggestion) {
   Config c;
   auto msg = error_of([&] { apply_config_text(c, "anti_slashing: {pth: x}\n", "my.yaml"); });
