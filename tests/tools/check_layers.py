@@ -6,6 +6,7 @@ import sys
 
 ALLOWED = {
     "core": set(),
+    "metrics": {"core"},
     "ssz": {"core"},
     "crypto": {"core"},
     "keys": {"core", "crypto", "aws"},
@@ -15,8 +16,8 @@ ALLOWED = {
     "seal": {"core", "crypto", "aws", "state"},
     "tee": {"core", "crypto"},
     "auth": {"core", "state"},
-    "api": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "auth"},
-    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "tee", "auth", "api"},
+    "api": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "auth", "metrics"},
+    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "tee", "auth", "api", "metrics"},
 }
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".") / "src"
 include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
