@@ -42,6 +42,7 @@ Status DynamoDbKeySource::create_table(aws::Transport& transport, const std::str
 Result<DynamoDbKeySource::Refresh> DynamoDbKeySource::refresh() {
   std::lock_guard lock(mu_);
   Refresh out;
+  const auto started = std::chrono::steady_clock::now();
   const auto master = master_();
   if (master == nullptr) {
     // Sealed: the decrypted keys go too, at once.
@@ -84,6 +85,7 @@ Result<DynamoDbKeySource::Refresh> DynamoDbKeySource::refresh() {
   }
   for (const auto& [pk, why] : out.failures) spdlog::error("key source dynamodb: key {} NOT loaded: {}", pk, why);
   out.loaded = mine_.size();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
 }
 

@@ -39,6 +39,7 @@ class DynamoDbKeySource {
     std::size_t added = 0;
     std::size_t removed = 0;
     std::vector<std::pair<std::string, std::string>> failures;  // (public key, reason)
+    double seconds = 0;  // how long the table read and key opening took (0 while sealed)
   };
 
   DynamoDbKeySource(aws::Transport& transport, std::string table, KeyRegistry& registry, MasterKeyProvider master);
