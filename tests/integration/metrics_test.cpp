@@ -15,9 +15,14 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/dynamo_test_server.hpp"
 #include "../support/exposition_reader.hpp"
+#include "keys/dynamodb_source.hpp"
+#include "kms_simulator.hpp"
 #include "requests.hpp"
+#include "seal/kms_wrapper.hpp"
 #include "server_fixture.hpp"
+#include "state/dynamodb_store.hpp"
 
 namespace cc::test {
 namespace {
@@ -223,6 +228,91 @@ TEST(Metrics, AuthRejectionsAreCounted) {
   // Probes are open and not rejections.
   EXPECT_EQ(anonymous.get("/healthcheck").status, 200u);
   EXPECT_EQ(scrape(port).value("containment_auth_rejections_total"), 4);
+  std::filesystem::remove_all(dir);
+}
+
+// The DynamoDB key source under a KMS-only chamber: the seal state, the keys it loads, and AWS
+// errors (a KMS key that fails its Decrypt on restart) as the real binary reports them.
+TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
+  auto dir = make_temp_dir("metrics-seal");
+  DynamoServer dynamo_server(dir / "dynamo");
+  ASSERT_TRUE(dynamo_server.start());
+  const std::string endpoint = dynamo_server.endpoint();
+  std::shared_ptr<aws::Transport> dynamo = dynamo_transport(endpoint);
+  ASSERT_NE(dynamo, nullptr);
+  ASSERT_TRUE(aws::DynamoDb(*dynamo, "state").create_table("pk", "").ok());
+  ASSERT_TRUE(keys::DynamoDbKeySource::create_table(*dynamo, "keys").ok());
+  aws::test::KmsSimulator kms("us-east-1");
+  kms.add_principal({"AKIDEXAMPLE", "test-secret", "", "111122223333", "tester"});
+  const std::vector<std::string> arns = {kms.create_key(), kms.create_key(), kms.create_key()};
+  const std::vector<std::string> args = {
+      "--signer-state-backend", "dynamodb", "--signer-state-table", "state", "--key-sources-dynamodb-table", "keys",
+      "--aws-endpoints-dynamodb", endpoint, "--aws-endpoints-kms", kms.url(), "--aws-region", "us-east-1",
+      "--key-sources-dynamodb-refresh-interval-seconds", "1"};
+  const auto env = DynamoServer::env();
+  auto signer = std::make_unique<SignerInstance>(dir, args, env);
+  std::string error;
+  ASSERT_TRUE(signer->start(error, false)) << error;
+  auto port = signer->metrics_port();
+  ASSERT_NE(port, 0);
+  EXPECT_EQ(wait_for_value(port, "containment_signer_state", {{"state", "uninitialized"}}, 1), 1);
+  EXPECT_EQ(scrape(port).value("containment_signer_state", {{"state", "not_configured"}}), 0);
+
+  ASSERT_TRUE(signer->process().wait_for_log("setup_token=cc-setup-", std::chrono::seconds(10)));
+  std::smatch m;
+  const auto log = signer->process().log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("setup_token=(cc-setup-[0-9a-f]+)")));
+  auto [init_code, init_out] =
+      run_command({binary_path(), "operator", "init", "--setup-token", m[1], "--kms-key-arns",
+                   arns[0] + "," + arns[1] + "," + arns[2], "--kms-threshold", "2", "--signer-url",
+                   "http://127.0.0.1:" + std::to_string(signer->port()), "--allow-plaintext-signer"});
+  ASSERT_EQ(init_code, 0) << init_out;
+  EXPECT_EQ(wait_for_value(port, "containment_signer_state", {{"state", "unsealed"}}, 1), 1);
+  EXPECT_EQ(scrape(port).value("containment_signer_state", {{"state", "uninitialized"}}), 0);
+
+  // Two keys stored under the master key, as any replica would: the source loads them.
+  auto state = state::DynamoDbDocumentStore::open(*dynamo, "state");
+  ASSERT_TRUE(state.ok());
+  seal::Chamber mine(**state, seal::kms_wrapper_factory([&](const std::string& region)
+                                                            -> Result<std::shared_ptr<aws::Transport>> {
+    std::vector<std::unique_ptr<aws::CredentialsProvider>> p;
+    p.push_back(std::make_unique<aws::StaticCredentials>(aws::Credentials("AKIDEXAMPLE", "test-secret")));
+    aws::HttpsTransportOptions o;
+    o.service = "kms";
+    o.region = region;
+    o.endpoint = kms.url();
+    o.credentials = std::make_shared<aws::CredentialChain>(std::move(p));
+    auto t = aws::HttpsTransport::create(std::move(o));
+    if (!t) return t.error();
+    return std::shared_ptr<aws::Transport>(std::move(*t));
+  }));
+  ASSERT_TRUE(mine.open().ok());
+  keys::KeyRegistry scratch;
+  keys::DynamoDbKeySource writer(*dynamo, "keys", scratch, [&] { return mine.master_key(); });
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(writer.store(crypto::SecretKey::generate(), false).ok());
+  EXPECT_EQ(wait_for_value(port, "containment_keys_active", {{"source", "dynamodb"}}, 2), 2);
+  EXPECT_EQ(wait_for_value(port, "containment_healthy", {}, 1), 1);
+  EXPECT_GE(scrape(port).value("containment_key_loading_duration_seconds", {{"source", "dynamodb"}}), 0);
+  EXPECT_EQ(scrape(port).value("containment_key_load_failures_total", {{"source", "dynamodb"}}), 0);
+
+  // Two of three KMS keys unavailable at restart: the master key cannot be rebuilt, the chamber
+  // stays sealed with no DynamoDB key loaded, and the failed Decrypt calls are counted.
+  kms.set_unavailable(arns[0], true);
+  kms.set_unavailable(arns[1], true);
+  signer = std::make_unique<SignerInstance>(dir, args, env);
+  ASSERT_TRUE(signer->start(error, false)) << error;
+  port = signer->metrics_port();
+  ASSERT_NE(port, 0);
+  EXPECT_EQ(wait_for_value(port, "containment_signer_state", {{"state", "sealed"}}, 1), 1) << signer->process().log();
+  EXPECT_EQ(scrape(port).value("containment_signer_state", {{"state", "unsealed"}}), 0);
+  EXPECT_EQ(scrape(port).value("containment_keys_active", {{"source", "dynamodb"}}), 0);
+  const auto after = scrape(port);
+  EXPECT_GE(after.value("containment_aws_errors_total", {{"service", "kms"}, {"operation", "Decrypt"}}), 1)
+      << "the unavailable KMS keys' Decrypt calls failed";
+  EXPECT_TRUE(std::isnan(after.value("containment_aws_errors_total", {{"service", "dynamodb"}, {"operation", "Scan"}})))
+      << "no DynamoDB failure happened";
+  signer.reset();
+  dynamo_server.stop();
   std::filesystem::remove_all(dir);
 }
 
