@@ -107,9 +107,14 @@ void ServerMetrics::key_source_loaded(std::string_view source, double seconds, s
   load_seconds_.with({source}).set(seconds);
   auto& counter = load_failures_.with({source});  // the series exists from the first load on
   if (failures > 0) counter.inc(failures);
+  // A source's first load may make the signer healthy: check at once rather than at the next
+  // interval. Later loads (a DynamoDB refresh every second) wait for the interval, so the
+  // health check's database write stays at one per interval.
   std::lock_guard lock(mu_);
-  refresh_now_ = true;
-  wake_.notify_all();
+  if (reported_.insert(std::string(source)).second) {
+    refresh_now_ = true;
+    wake_.notify_all();
+  }
 }
 
 Status ServerMetrics::start(boost::asio::io_context& io, const MetricsConfig& config) {

@@ -20,6 +20,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -76,6 +78,7 @@ class ServerMetrics {
   std::mutex mu_;
   std::condition_variable wake_;
   bool refresh_now_ = false;
+  std::set<std::string> reported_;  // key sources whose first load was reported
   bool stopping_ = false;
 };
 
