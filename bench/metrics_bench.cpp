@@ -57,8 +57,7 @@ int main(int argc, char** argv) {
   }
   cc::metrics::Registry registry;
   auto& requests = registry.counter("bench_requests_total", "x", {"status", "operation"});
-  auto& duration =
-      registry.histogram("bench_duration_seconds", "x", {"operation"}, cc::metrics::latency_buckets());
+  auto& duration = registry.histogram("bench_duration_seconds", "x", {"operation"}, cc::metrics::latency_buckets());
   const char* operations[] = {"ATTESTATION", "AGGREGATION_SLOT", "BLOCK_V2", "SYNC_COMMITTEE_MESSAGE"};
 
   std::mutex mu;

@@ -12,8 +12,8 @@ ApiMetrics::ApiMetrics(metrics::Registry& registry, std::string_view store_backe
                                  "Signing requests answered, by HTTP status and operation (the request type)",
                                  {"status", "operation"})),
       duration_(registry.histogram("containment_signing_duration_seconds",
-                                   "Time from receiving a signing request to answering it, by operation",
-                                   {"operation"}, metrics::latency_buckets())),
+                                   "Time from receiving a signing request to answering it, by operation", {"operation"},
+                                   metrics::latency_buckets())),
       refusals_(registry.counter("containment_slashing_rejections_total",
                                  "Messages refused by the anti-slashing database, by rule", {"rule"})),
       database_(registry
@@ -42,12 +42,20 @@ void ApiMetrics::signing_request(unsigned status, std::string_view operation, do
   duration_.with({operation}).observe(seconds);
 }
 
-void ApiMetrics::slashing_refusal(std::string_view rule) { refusals_.with({rule}).inc(); }
+void ApiMetrics::slashing_refusal(std::string_view rule) {
+  refusals_.with({rule}).inc();
+}
 
-void ApiMetrics::slashing_database(double seconds) { database_.observe(seconds); }
+void ApiMetrics::slashing_database(double seconds) {
+  database_.observe(seconds);
+}
 
-void ApiMetrics::auth_rejection() { auth_rejections_.inc(); }
+void ApiMetrics::auth_rejection() {
+  auth_rejections_.inc();
+}
 
-void ApiMetrics::canary_signing() { canary_.inc(); }
+void ApiMetrics::canary_signing() {
+  canary_.inc();
+}
 
 }  // namespace cc::api

@@ -1,7 +1,8 @@
 #include "app/server_metrics.hpp"
 
-#include <algorithm>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "api/metrics_endpoint.hpp"
 #include "aws/error_counts.hpp"
@@ -74,25 +75,33 @@ ServerMetrics::ServerMetrics(std::string_view store_backend)
                           "the anti-slashing database writable")
                    .get()) {}
 
-ServerMetrics::~ServerMetrics() { stop(); }
+ServerMetrics::~ServerMetrics() {
+  stop();
+}
 
-void ServerMetrics::watch(const api::SigningService& signing, api::Router& router,
-                          const keys::MemoryKeys& memory_keys, const seal::Chamber* chamber) {
+void ServerMetrics::watch(const api::SigningService& signing, api::Router& router, const keys::MemoryKeys& memory_keys,
+                          const seal::Chamber* chamber) {
   router_ = &router;
   registry_.add_collector([&signing, &router, &memory_keys, chamber] {
     std::vector<FamilySnapshot> out;
     const double limit = signing.max_pending();
-    out.push_back(FamilySnapshot{"containment_signing_concurrency_limit",
-                                 "Signing requests admitted at once (server.max_pending_requests); more get 503",
-                                 Type::gauge, {}, {}, {}}
-                      .add({}, limit));
-    out.push_back(FamilySnapshot{"containment_signing_semaphore_available",
-                                 "Signing requests that may still be admitted now (the limit minus those in "
-                                 "flight)",
-                                 Type::gauge, {}, {}, {}}
-                      .add({}, std::max(0.0, limit - signing.pending())));
-    FamilySnapshot keys{"containment_keys_active", "Keys loaded and able to sign, by key source", Type::gauge,
-                        {"source"}, {}, {}};
+    out.push_back(FamilySnapshot{
+        "containment_signing_concurrency_limit",
+        "Signing requests admitted at once (server.max_pending_requests); more get 503",
+        Type::gauge,
+        {},
+        {},
+        {}}.add({}, limit));
+    out.push_back(FamilySnapshot{
+        "containment_signing_semaphore_available",
+        "Signing requests that may still be admitted now (the limit minus those in "
+        "flight)",
+        Type::gauge,
+        {},
+        {},
+        {}}.add({}, std::max(0.0, limit - signing.pending())));
+    FamilySnapshot keys{
+        "containment_keys_active", "Keys loaded and able to sign, by key source", Type::gauge, {"source"}, {}, {}};
     for (const auto& s : router.key_sources()) keys.add({s.name}, static_cast<double>(s.loaded));
     keys.add({"memory"}, static_cast<double>(memory_keys.size()));
     out.push_back(std::move(keys));
@@ -162,6 +171,8 @@ void ServerMetrics::stop() {
   }
 }
 
-std::uint16_t ServerMetrics::port() const { return server_ ? server_->port() : 0; }
+std::uint16_t ServerMetrics::port() const {
+  return server_ ? server_->port() : 0;
+}
 
 }  // namespace cc::app

@@ -72,9 +72,13 @@ FamilySnapshot& FamilySnapshot::add(std::vector<std::string> label_values, doubl
   return *this;
 }
 
-bool valid_metric_name(std::string_view name) { return valid_name(name, true); }
+bool valid_metric_name(std::string_view name) {
+  return valid_name(name, true);
+}
 
-bool valid_label_name(std::string_view name) { return valid_name(name, false) && !name.starts_with("__"); }
+bool valid_label_name(std::string_view name) {
+  return valid_name(name, false) && !name.starts_with("__");
+}
 
 std::string format_value(double v) {
   if (std::isnan(v)) return "NaN";

@@ -24,9 +24,7 @@ std::size_t shard_of_this_thread();
 
 class Counter {
  public:
-  void inc(std::uint64_t n = 1) {
-    cells_[shard_of_this_thread()].value.fetch_add(n, std::memory_order_relaxed);
-  }
+  void inc(std::uint64_t n = 1) { cells_[shard_of_this_thread()].value.fetch_add(n, std::memory_order_relaxed); }
   std::uint64_t value() const;
 
  private:

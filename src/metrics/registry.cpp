@@ -1,9 +1,10 @@
 #include "metrics/registry.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <type_traits>
 
@@ -206,6 +207,8 @@ std::vector<FamilySnapshot> Registry::collect() const {
   return out;
 }
 
-std::string Registry::expose() const { return write_text(collect()); }
+std::string Registry::expose() const {
+  return write_text(collect());
+}
 
 }  // namespace cc::metrics

@@ -68,9 +68,9 @@ class Family {
   std::vector<std::string> label_names_;
   Buckets bounds_;
   std::array<std::atomic<Node*>, kSlots> slots_{};
-  mutable std::mutex mu_;                      // guards inserts, nodes_ and overflow_
-  std::deque<std::unique_ptr<Node>> nodes_;    // owns every series, in creation order
-  std::vector<Node*> overflow_;                // series beyond the lock-free table
+  mutable std::mutex mu_;                    // guards inserts, nodes_ and overflow_
+  std::deque<std::unique_ptr<Node>> nodes_;  // owns every series, in creation order
+  std::vector<Node*> overflow_;              // series beyond the lock-free table
   std::atomic<bool> overflowed_{false};
 };
 

@@ -245,10 +245,20 @@ TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
   aws::test::KmsSimulator kms("us-east-1");
   kms.add_principal({"AKIDEXAMPLE", "test-secret", "", "111122223333", "tester"});
   const std::vector<std::string> arns = {kms.create_key(), kms.create_key(), kms.create_key()};
-  const std::vector<std::string> args = {
-      "--signer-state-backend", "dynamodb", "--signer-state-table", "state", "--key-sources-dynamodb-table", "keys",
-      "--aws-endpoints-dynamodb", endpoint, "--aws-endpoints-kms", kms.url(), "--aws-region", "us-east-1",
-      "--key-sources-dynamodb-refresh-interval-seconds", "1"};
+  const std::vector<std::string> args = {"--signer-state-backend",
+                                         "dynamodb",
+                                         "--signer-state-table",
+                                         "state",
+                                         "--key-sources-dynamodb-table",
+                                         "keys",
+                                         "--aws-endpoints-dynamodb",
+                                         endpoint,
+                                         "--aws-endpoints-kms",
+                                         kms.url(),
+                                         "--aws-region",
+                                         "us-east-1",
+                                         "--key-sources-dynamodb-refresh-interval-seconds",
+                                         "1"};
   const auto env = DynamoServer::env();
   auto signer = std::make_unique<SignerInstance>(dir, args, env);
   std::string error;
@@ -273,19 +283,19 @@ TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
   // Two keys stored under the master key, as any replica would: the source loads them.
   auto state = state::DynamoDbDocumentStore::open(*dynamo, "state");
   ASSERT_TRUE(state.ok());
-  seal::Chamber mine(**state, seal::kms_wrapper_factory([&](const std::string& region)
-                                                            -> Result<std::shared_ptr<aws::Transport>> {
-    std::vector<std::unique_ptr<aws::CredentialsProvider>> p;
-    p.push_back(std::make_unique<aws::StaticCredentials>(aws::Credentials("AKIDEXAMPLE", "test-secret")));
-    aws::HttpsTransportOptions o;
-    o.service = "kms";
-    o.region = region;
-    o.endpoint = kms.url();
-    o.credentials = std::make_shared<aws::CredentialChain>(std::move(p));
-    auto t = aws::HttpsTransport::create(std::move(o));
-    if (!t) return t.error();
-    return std::shared_ptr<aws::Transport>(std::move(*t));
-  }));
+  seal::Chamber mine(
+      **state, seal::kms_wrapper_factory([&](const std::string& region) -> Result<std::shared_ptr<aws::Transport>> {
+        std::vector<std::unique_ptr<aws::CredentialsProvider>> p;
+        p.push_back(std::make_unique<aws::StaticCredentials>(aws::Credentials("AKIDEXAMPLE", "test-secret")));
+        aws::HttpsTransportOptions o;
+        o.service = "kms";
+        o.region = region;
+        o.endpoint = kms.url();
+        o.credentials = std::make_shared<aws::CredentialChain>(std::move(p));
+        auto t = aws::HttpsTransport::create(std::move(o));
+        if (!t) return t.error();
+        return std::shared_ptr<aws::Transport>(std::move(*t));
+      }));
   ASSERT_TRUE(mine.open().ok());
   keys::KeyRegistry scratch;
   keys::DynamoDbKeySource writer(*dynamo, "keys", scratch, [&] { return mine.master_key(); });
@@ -321,10 +331,10 @@ TEST(Metrics, ATakenMetricsPortStopsStartUpNamingIt) {
   boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
   const auto port = std::to_string(taken.local_endpoint().port());
   auto dir = make_temp_dir("metrics-port");
-  auto [code, out] = run_command({binary_path(), "server", "--server-listen-address", "127.0.0.1",
-                                  "--server-listen-port", "0", "--metrics-listen-address", "127.0.0.1",
-                                  "--metrics-listen-port", port, "--anti-slashing-path",
-                                  (dir / "db.sqlite").string(), "--signer-state-path", (dir / "state").string()});
+  auto [code, out] =
+      run_command({binary_path(), "server", "--server-listen-address", "127.0.0.1", "--server-listen-port", "0",
+                   "--metrics-listen-address", "127.0.0.1", "--metrics-listen-port", port, "--anti-slashing-path",
+                   (dir / "db.sqlite").string(), "--signer-state-path", (dir / "state").string()});
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("127.0.0.1:" + port), std::string::npos) << out;
   EXPECT_NE(out.find("metrics"), std::string::npos) << out;
@@ -399,9 +409,9 @@ TEST_F(MetricsTest, DashboardAndAlertsUseOnlyExposedMetrics) {
       }
     }
   }
-  for (const char* needed : {"containment_healthy", "containment_signer_state", "containment_slashing_rejections_total",
-                             "containment_auth_rejections_total", "containment_canary_signing_total",
-                             "containment_aws_errors_total"}) {
+  for (const char* needed :
+       {"containment_healthy", "containment_signer_state", "containment_slashing_rejections_total",
+        "containment_auth_rejections_total", "containment_canary_signing_total", "containment_aws_errors_total"}) {
     EXPECT_TRUE(used.count(needed)) << "no alert on " << needed;
   }
 }

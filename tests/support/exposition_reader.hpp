@@ -12,7 +12,7 @@
 namespace cc::test {
 
 struct ParsedSample {
-  std::string name;                          // as written: foo_bucket, foo_sum, foo_total
+  std::string name;                           // as written: foo_bucket, foo_sum, foo_total
   std::map<std::string, std::string> labels;  // unescaped values
   double value = 0;
 };

@@ -1,12 +1,13 @@
 // The text exposition format 0.0.4: exact output for known input, escaping, special values,
 // histogram lines, and the rules a Prometheus server applies (checked by a strict reader).
+#include "metrics/exposition.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "../../support/exposition_reader.hpp"
-#include "metrics/exposition.hpp"
 #include "metrics/registry.hpp"
 
 namespace cc::metrics {
@@ -55,7 +56,10 @@ TEST(Exposition, HistogramWithoutLabelsPutsLeAlone) {
 }
 
 TEST(Exposition, LabelValuesEscapeBackslashQuoteAndNewline) {
-  EXPECT_EQ(escape_label_value(R"(a\b"c)" "\n" "d"), R"(a\\b\"c\nd)");
+  EXPECT_EQ(escape_label_value(R"(a\b"c)"
+                               "\n"
+                               "d"),
+            R"(a\\b\"c\nd)");
   EXPECT_EQ(escape_help("line one\nback\\slash \"quotes stay\""), R"(line one\nback\\slash "quotes stay")");
   FamilySnapshot f{"demo_total", "Help with \\ and\nnewline", Type::counter, {"path"}, {}, {}};
   f.add({"C:\\keys\n\"x\""}, 1);
@@ -128,15 +132,15 @@ TEST(Exposition, AWholeRegistryFollowsTheFormatRules) {
 // The reader itself must catch what it is there to catch, or the tests above prove nothing.
 TEST(Exposition, TheReaderRefusesBrokenText) {
   for (const char* broken : {
-           "demo_total 1\n",                                                  // no TYPE
-           "# TYPE demo_total counter\ndemo_total{a=\"x} 1\n",                // unterminated value
-           "# TYPE demo_total counter\ndemo_total{a=\"\\q\"} 1\n",            // bad escape
-           "# TYPE demo_total counter\ndemo_total one\n",                     // bad value
-           "# TYPE demo_total counter\n# TYPE demo_total counter\n",          // TYPE twice
-           "# TYPE demo_total counter\ndemo_total 1",                         // no final newline
+           "demo_total 1\n",                                          // no TYPE
+           "# TYPE demo_total counter\ndemo_total{a=\"x} 1\n",        // unterminated value
+           "# TYPE demo_total counter\ndemo_total{a=\"\\q\"} 1\n",    // bad escape
+           "# TYPE demo_total counter\ndemo_total one\n",             // bad value
+           "# TYPE demo_total counter\n# TYPE demo_total counter\n",  // TYPE twice
+           "# TYPE demo_total counter\ndemo_total 1",                 // no final newline
            "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",  // not cumulative
-           "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",  // no +Inf
-           "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n",  // count differs
+           "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",                           // no +Inf
+           "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n",                        // count differs
        }) {
     EXPECT_FALSE(cc::test::parse_exposition(broken).errors.empty()) << broken;
   }

@@ -1,6 +1,8 @@
 // Counters, gauges and histograms under concurrent updates, the lock-free series table of a
 // family (concurrent first use, more series than its lock-free part holds), and the checks on
 // declarations.
+#include "metrics/registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,8 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "metrics/registry.hpp"
 
 namespace cc::metrics {
 namespace {
