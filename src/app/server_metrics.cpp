@@ -29,9 +29,10 @@ FamilySnapshot signer_state(const seal::Chamber* chamber) {
                    {"state"},
                    {},
                    {}};
-  const auto current = chamber != nullptr ? std::optional<seal::State>(chamber->state()) : std::nullopt;
-  for (auto s : kSealStates) f.add({std::string(seal::state_name(s))}, current == s ? 1 : 0);
-  f.add({"not_configured"}, current ? 0 : 1);
+  const bool configured = chamber != nullptr;
+  const seal::State current = configured ? chamber->state() : seal::State::uninitialized;
+  for (auto s : kSealStates) f.add({std::string(seal::state_name(s))}, configured && current == s ? 1 : 0);
+  f.add({"not_configured"}, configured ? 0 : 1);
   return f;
 }
 
