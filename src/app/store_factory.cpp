@@ -1,5 +1,7 @@
 #include "app/store_factory.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <regex>
 
@@ -41,6 +43,53 @@ Result<std::string> resolve_conninfo_secrets(const std::string& url) {
   auto value = env_value(m[2].str(), "anti_slashing.url password");
   if (!value) return value.error();
   return m.prefix().str() + m[1].str() + "password=" + quote_conninfo_value(*value) + m.suffix().str();
+}
+
+Result<std::string> enclave_postgres_conninfo(const std::string& conninfo,
+                                              const std::vector<EgressEndpointConfig>& egress) {
+  auto fields = slashing::pg_conninfo_fields(conninfo);
+  if (!fields) return Error::invalid("anti_slashing.url: " + fields.error().message);
+  const auto& f = *fields;
+  if (f.host.empty()) {
+    return Error::invalid("anti_slashing.url: name the PostgreSQL server with host=<its DNS name> (inside the enclave it "
+                          "is reached through its tee.nitro.egress.endpoints entry)");
+  }
+  if (f.host.find(',') != std::string::npos) {
+    return Error::invalid("anti_slashing.url: several hosts (" + f.host + ") cannot be used inside the enclave; name one");
+  }
+  const EgressEndpointConfig* entry = nullptr;
+  for (const auto& e : egress) {
+    if (e.hostname.size() == f.host.size() &&
+        std::equal(e.hostname.begin(), e.hostname.end(), f.host.begin(),
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
+      entry = &e;
+    }
+  }
+  if (entry == nullptr) {
+    return Error::invalid("anti_slashing.url: host " + f.host + " has no tee.nitro.egress.endpoints entry; add {hostname: " +
+                          f.host + ", port: " + (f.port.empty() ? "5432" : f.port) +
+                          ", loopback: 127.0.0.x, vsock_port: N} so the enclave can reach it");
+  }
+  const std::string port = f.port.empty() ? "5432" : f.port;
+  if (port != std::to_string(entry->port)) {
+    return Error::invalid("anti_slashing.url: port " + port + " differs from the port of the egress entry for " + f.host +
+                          " (" + std::to_string(entry->port) + ")");
+  }
+  if (!f.hostaddr.empty()) {
+    if (f.hostaddr != entry->loopback) {
+      return Error::invalid("anti_slashing.url: hostaddr=" + f.hostaddr + " is not the loopback of the egress entry for " +
+                            f.host + " (" + entry->loopback + ")");
+    }
+    return conninfo;
+  }
+  if (conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0) {
+    return Error::invalid("anti_slashing.url: inside the enclave a postgresql:// URL must carry hostaddr=" + entry->loopback +
+                          " (e.g. ...?hostaddr=" + entry->loopback +
+                          "&sslmode=verify-full): the enclave has no DNS, and connecting by the loopback address "
+                          "alone would make TLS check the server certificate (e.g. an RDS one) against 127.0.0.x "
+                          "instead of " + f.host + ". A key-value string (host=… port=…) gets it added automatically");
+  }
+  return conninfo + " hostaddr=" + entry->loopback;
 }
 
 std::string describe_conninfo(const std::string& url) {

@@ -201,10 +201,18 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("signer_state.refresh_interval_seconds", "uint",
                          "dynamodb backend: how often a replica re-reads the state, e.g. to see revocations (0: never)",
                          [](Config& c) -> std::uint32_t& { return c.signer_state.refresh_interval_seconds; }));
+  f.push_back(uint_field("signer_state.unseal_timeout_minutes", "uint",
+                         "Operator-quorum unseal: how long a submitted passphrase's share stays usable by every "
+                         "replica (1 to 1440; a seal discards them at once)",
+                         [](Config& c) -> std::uint32_t& { return c.signer_state.unseal_timeout_minutes; }));
   f.push_back(string_field("aws.region",
                            "AWS region of the DynamoDB tables (default: tee.nitro.aws.region, AWS_REGION, "
                            "AWS_DEFAULT_REGION)",
                            [](Config& c) -> std::string& { return c.aws.region; }));
+  f.push_back(enum_field("tee.platform", {"none", "nitro"},
+                         "Trusted execution: none, or nitro (run inside an AWS Nitro Enclave; needs tls.mode atls and "
+                         "signer_state.backend dynamodb)",
+                         [](Config& c) -> std::string& { return c.tee.platform; }));
   f.push_back(string_field("tee.nitro.aws.region",
                            "AWS region in Nitro mode; used for DynamoDB like aws.region (the two must agree when both "
                            "are set)",
@@ -252,11 +260,17 @@ std::string unknown_key_message(const std::string& path, const std::string& sour
 // Sections whose keys exist in the documented configuration but are not built into this version.
 // A key of the config table is supported even inside such a section, and so is a mapping that
 // holds one (so `tee: {nitro: {aws: {region: …}}}` is read while `tee.platform` is refused).
+// Keys read outside the table because their values are lists of mappings.
+constexpr std::string_view kStructuredKeys[] = {"tee.nitro.egress.endpoints"};
+
 bool is_unsupported_section(const std::string& path) {
   for (const auto& f : config_fields()) {
     if (f.path == path || f.path.rfind(path + ".", 0) == 0) return false;
   }
-  for (const char* s : {"signer_state.unseal_timeout_minutes", "tee", "chamber", "key_sources.dynamodb.keygen",
+  for (std::string_view k : kStructuredKeys) {
+    if (k == path || k.rfind(path + ".", 0) == 0) return false;
+  }
+  for (const char* s : {"chamber", "key_sources.dynamodb.keygen",
                         "key_sources.dynamodb.writable", "key_sources.dynamodb.key_refresh_interval_minutes"}) {
     const std::string p(s);
     if (path == p || path.rfind(p + ".", 0) == 0) return true;
@@ -361,8 +375,42 @@ void apply_legacy_auth_policies(Config& config, const YAML::Node& node, const st
   }
 }
 
+std::uint64_t whole_number(const YAML::Node& node, const std::string& path, const std::string& source,
+                           std::uint64_t min, std::uint64_t max) {
+  const auto text = node.IsScalar() ? node.as<std::string>() : std::string();
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    throw ConfigError(source + ": " + path + ": '" + text + "' is not a whole number from " + std::to_string(min) +
+                      " to " + std::to_string(max));
+  }
+  return v;
+}
+
+void apply_egress(Config& config, const YAML::Node& node, const std::string& source) {
+  const std::string path = "tee.nitro.egress.endpoints";
+  if (!node.IsSequence()) throw ConfigError(source + ": " + path + ": expected a list of {hostname, port, loopback, vsock_port}");
+  std::vector<EgressEndpointConfig> out;
+  std::size_t i = 0;
+  for (const auto& e : node) {
+    const std::string ep = path + "[" + std::to_string(i++) + "]";
+    check_keys(e, ep, source, {"hostname", "port", "loopback", "vsock_port"});
+    for (const char* required : {"hostname", "loopback", "vsock_port"}) {
+      if (!e[required]) throw ConfigError(source + ": " + ep + ": '" + required + "' is required");
+    }
+    EgressEndpointConfig entry;
+    entry.hostname = e["hostname"].as<std::string>();
+    entry.loopback = e["loopback"].as<std::string>();
+    if (e["port"]) entry.port = static_cast<std::uint16_t>(whole_number(e["port"], ep + ".port", source, 1, 65535));
+    entry.vsock_port = static_cast<std::uint32_t>(whole_number(e["vsock_port"], ep + ".vsock_port", source, 1, 0xFFFFFFFEu));
+    out.push_back(std::move(entry));
+  }
+  config.tee.egress = std::move(out);
+}
+
 void apply_node(Config& config, const YAML::Node& node, const std::string& path, const std::string& source) {
   try {
+    if (path == "tee.nitro.egress.endpoints") return apply_egress(config, node, source);
     if (path == "auth") return apply_auth(config, node, source);
     if (path == "auth_policies") return apply_legacy_auth_policies(config, node, source);
   } catch (const YAML::Exception& e) {
@@ -469,6 +517,16 @@ void apply_config_env(Config& config, char** environ_vars) {
     const std::string name = entry.substr(0, eq);
     std::string path = lower(name.substr(kPrefix.size()));
     for (std::size_t p = path.find("__"); p != std::string::npos; p = path.find("__", p + 1)) path.replace(p, 2, ".");
+    if (path == "tee.nitro.egress.endpoints") {
+      // A list of mappings: the value is its JSON (or YAML flow) text.
+      try {
+        apply_egress(config, YAML::Load(entry.substr(eq + 1)), "environment " + name);
+      } catch (const YAML::Exception& e) {
+        throw ConfigError("environment " + name + ": expected a JSON list of {hostname, port, loopback, vsock_port}: " +
+                          e.what());
+      }
+      continue;
+    }
     if (is_unsupported_section(path)) {
       throw ConfigError("environment " + name + ": '" + path + "' is not supported by this version of containment-chamber");
     }
@@ -513,12 +571,26 @@ void validate_config(const Config& config) {
       throw ConfigError("key_sources.dynamodb.table: must differ from the signer state and anti-slashing tables");
     }
   }
+  if (config.signer_state.unseal_timeout_minutes < 1 || config.signer_state.unseal_timeout_minutes > 1440) {
+    throw ConfigError("signer_state.unseal_timeout_minutes: between 1 and 1440 (a day), got " +
+                      std::to_string(config.signer_state.unseal_timeout_minutes));
+  }
   if (config.signer_state.backend == "file" && config.signer_state.path.empty()) {
     throw ConfigError("signer_state.path: required for the file backend");
   }
-  if (config.tls.mode == "atls") {
-    throw ConfigError("tls.mode: atls is only available inside a Nitro Enclave (tee.platform: nitro), which this "
-                      "version does not support yet; use file");
+  if (config.tls.mode == "atls" && config.tee.platform != "nitro") {
+    throw ConfigError("tls.mode: atls is only available inside a Nitro Enclave (tee.platform: nitro); use file "
+                      "outside one");
+  }
+  if (config.tee.platform == "nitro") {
+    if (config.tls.mode != "atls") {
+      throw ConfigError("tee.platform: nitro needs tls.mode: atls (clients verify the enclave's attestation instead of "
+                        "a CA; TLS ends inside the enclave)");
+    }
+    if (config.signer_state.backend != "dynamodb") {
+      throw ConfigError("tee.platform: nitro needs a persistent signer_state: set signer_state.backend: dynamodb and "
+                        "signer_state.table (an enclave has no disk that outlives it)");
+    }
   }
   if (config.tls.mode == "file" && (config.tls.cert_path.empty() || config.tls.key_path.empty())) {
     throw ConfigError("tls.mode file needs tls.file.cert_path and tls.file.key_path");

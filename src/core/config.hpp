@@ -70,9 +70,20 @@ struct AwsConfig {
   std::string kms_endpoint;       // aws.endpoints.kms: one endpoint for every KMS key (tests, egress proxies)
 };
 
-// tee: only the AWS region of Nitro mode so far (the enclave itself is not built into this version).
+// One way out of the enclave (tee.nitro.egress.endpoints[]; see tee/egress.hpp).
+struct EgressEndpointConfig {
+  std::string hostname;
+  std::uint16_t port = 443;
+  std::string loopback;          // 127.x.y.z
+  std::uint32_t vsock_port = 0;  // where the parent's proxy for it listens
+  bool operator==(const EgressEndpointConfig&) const = default;
+};
+
+// tee: Nitro mode (see tee/ and controller/).
 struct TeeConfig {
+  std::string platform = "none";  // none | nitro
   std::string nitro_aws_region;  // tee.nitro.aws.region: the region of KMS and DynamoDB as seen from the enclave
+  std::vector<EgressEndpointConfig> egress;  // tee.nitro.egress.endpoints (file only: a list of mappings)
 };
 
 // Static access policies (the auth section). Validated further when the server starts.
@@ -110,6 +121,7 @@ struct SignerStateConfig {
   std::string path = "./data/state";   // file backend: a directory
   std::string table;                   // dynamodb backend
   std::uint32_t refresh_interval_seconds = 1;  // dynamodb: how often replicas re-read it (0: never)
+  std::uint32_t unseal_timeout_minutes = 30;   // quorum unseal: how long submitted operator shares stay usable
 };
 
 struct LoggingConfig {

@@ -1,4 +1,5 @@
 #include "slashing/postgres_connection.hpp"
+#include "slashing/postgres_store.hpp"
 
 #include <poll.h>
 
@@ -102,7 +103,7 @@ RecordedRoot PgResult::root(int row, int col) const {
 
 // ---- connection ---------------------------------------------------------------------------
 
-Result<std::string> pg_server_name(const std::string& conninfo) {
+Result<PgConninfoFields> pg_conninfo_fields(const std::string& conninfo) {
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
   if (options == nullptr) {
@@ -110,20 +111,26 @@ Result<std::string> pg_server_name(const std::string& conninfo) {
     PQfreemem(err);
     return Error::invalid("invalid PostgreSQL connection string: " + reason);
   }
-  std::string host, hostaddr, port, dbname, user;
+  PgConninfoFields f;
   for (auto* o = options; o->keyword != nullptr; ++o) {
     if (o->val == nullptr) continue;
     const std::string_view k = o->keyword;
-    if (k == "host") host = o->val;
-    if (k == "hostaddr") hostaddr = o->val;
-    if (k == "port") port = o->val;
-    if (k == "dbname") dbname = o->val;
-    if (k == "user") user = o->val;
+    if (k == "host") f.host = o->val;
+    if (k == "hostaddr") f.hostaddr = o->val;
+    if (k == "port") f.port = o->val;
+    if (k == "dbname") f.dbname = o->val;
+    if (k == "user") f.user = o->val;
   }
   PQconninfoFree(options);
-  std::string where = host.empty() ? (hostaddr.empty() ? "localhost" : hostaddr) : host;
-  if (!host.empty() && !hostaddr.empty()) where += " (" + hostaddr + ")";
-  return "postgresql " + where + ":" + (port.empty() ? "5432" : port) + "/" + (dbname.empty() ? user : dbname);
+  return f;
+}
+
+Result<std::string> pg_server_name(const std::string& conninfo) {
+  auto f = pg_conninfo_fields(conninfo);
+  if (!f) return f.error();
+  std::string where = f->host.empty() ? (f->hostaddr.empty() ? "localhost" : f->hostaddr) : f->host;
+  if (!f->host.empty() && !f->hostaddr.empty()) where += " (" + f->hostaddr + ")";
+  return "postgresql " + where + ":" + (f->port.empty() ? "5432" : f->port) + "/" + (f->dbname.empty() ? f->user : f->dbname);
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& conninfo,

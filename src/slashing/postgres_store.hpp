@@ -53,4 +53,11 @@ struct PostgresOptions {
 // server cannot be reached within db_timeout or its schema is newer than this program knows.
 Result<std::unique_ptr<SlashingStore>> open_postgres_store(const PostgresOptions& options);
 
+// The connection items of a conninfo (key-value string or postgresql:// URL) as libpq reads them;
+// empty when not given. invalid_argument with libpq's reason when it does not parse.
+struct PgConninfoFields {
+  std::string host, hostaddr, port, dbname, user;
+};
+Result<PgConninfoFields> pg_conninfo_fields(const std::string& conninfo);
+
 }  // namespace cc::slashing

@@ -12,17 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/result.hpp"
 #include "tee/forwarder.hpp"
 
 namespace cc::tee {
 
-struct EgressEndpoint {
-  std::string hostname;
-  std::uint16_t port = 443;
-  std::string loopback;         // 127.x.y.z, one per entry
-  std::uint32_t vsock_port = 0;  // the parent's proxy for this entry
-};
+// {hostname, port (443), loopback (127.x.y.z, one per entry), vsock_port (the parent's proxy)},
+// as the configuration reads it.
+using EgressEndpoint = EgressEndpointConfig;
 
 // Every entry well formed (a DNS name; a port; a loopback in 127.0.0.0/8 other than its network
 // and broadcast addresses; a vsock port), no two entries with the same hostname, loopback or vsock

@@ -59,5 +59,41 @@ TEST(AwsRegion, NitroRegionOrAwsRegionMustAgree) {
   EXPECT_NE(bad.error().message.find("tee.nitro.aws.region"), std::string::npos) << bad.error().message;
 }
 
+TEST(EnclaveConninfo, KeyValueStringsGetTheLoopbackOfTheirEgressEntry) {
+  const std::vector<EgressEndpointConfig> egress = {
+      {"kms.us-east-1.amazonaws.com", 443, "127.0.0.2", 8000},
+      {"db.cluster-x.us-east-1.rds.amazonaws.com", 5432, "127.0.0.4", 8002}};
+  auto r = enclave_postgres_conninfo("host=db.cluster-x.us-east-1.rds.amazonaws.com dbname=slashing sslmode=verify-full",
+                                     egress);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, "host=db.cluster-x.us-east-1.rds.amazonaws.com dbname=slashing sslmode=verify-full hostaddr=127.0.0.4");
+  // Already there and right: unchanged.
+  const std::string with = "host=DB.cluster-x.us-east-1.rds.amazonaws.com hostaddr=127.0.0.4 port=5432";
+  EXPECT_EQ(*enclave_postgres_conninfo(with, egress), with);
+
+  auto msg = [&](const std::string& c) {
+    auto e = enclave_postgres_conninfo(c, egress);
+    return e.ok() ? std::string("accepted") : e.error().message;
+  };
+  EXPECT_NE(msg("host=other.example dbname=x").find("host other.example has no tee.nitro.egress.endpoints entry"),
+            std::string::npos);
+  EXPECT_NE(msg("host=db.cluster-x.us-east-1.rds.amazonaws.com port=6432").find("port 6432 differs"), std::string::npos);
+  EXPECT_NE(msg("host=db.cluster-x.us-east-1.rds.amazonaws.com hostaddr=127.0.0.9").find("not the loopback"),
+            std::string::npos);
+  EXPECT_NE(msg("host=a.example,b.example").find("several hosts"), std::string::npos);
+  EXPECT_NE(msg("dbname=x").find("host=<its DNS name>"), std::string::npos);
+  EXPECT_NE(msg("host='unterminated").find("invalid PostgreSQL connection string"), std::string::npos);
+}
+
+TEST(EnclaveConninfo, UrlsMustCarryHostaddrThemselves) {
+  const std::vector<EgressEndpointConfig> egress = {{"db.example.internal", 5432, "127.0.0.4", 8002}};
+  auto missing = enclave_postgres_conninfo("postgresql://u:p@db.example.internal/slashing?sslmode=verify-full", egress);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("must carry hostaddr=127.0.0.4"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("certificate"), std::string::npos) << "it says why";
+  const std::string ok = "postgresql://u:p@db.example.internal/slashing?hostaddr=127.0.0.4&sslmode=verify-full";
+  EXPECT_EQ(*enclave_postgres_conninfo(ok, egress), ok);
+}
+
 }  // namespace
 }  // namespace cc::app
