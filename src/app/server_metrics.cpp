@@ -52,10 +52,26 @@ FamilySnapshot aws_errors() {
 
 metrics::Registry::Collector chamber_counters_collector(const seal::Chamber& chamber) {
   return [&chamber] {
+    const auto c = chamber.counters();
+    auto counter = [](std::string name, std::string help, std::vector<std::string> labels = {}) {
+      return FamilySnapshot{std::move(name), std::move(help), Type::counter, std::move(labels), {}, {}};
+    };
     std::vector<FamilySnapshot> out;
-    // Chamber::counters() will feed containment_chamber_{init,seal,unseal,unseal_shares,
-    // rotation}_total here (unseal_shares by operator, rotation by type: kms, unseal, mode).
-    (void)chamber;
+    out.push_back(counter("containment_chamber_init_total", "Chamber initialisations done by this replica")
+                      .add({}, static_cast<double>(c.init)));
+    out.push_back(counter("containment_chamber_seal_total", "Seals (operator seal, emergency) done by this replica")
+                      .add({}, static_cast<double>(c.seal)));
+    out.push_back(counter("containment_chamber_unseal_total",
+                          "Times this replica came to hold the master key (KMS reconstruction or operator quorum)")
+                      .add({}, static_cast<double>(c.unseal)));
+    auto shares = counter("containment_chamber_unseal_shares_total",
+                          "Operator passphrases accepted towards an unseal, by operator", {"operator"});
+    for (const auto& [op, n] : c.unseal_shares) shares.add({op}, static_cast<double>(n));
+    out.push_back(std::move(shares));
+    auto rotations =
+        counter("containment_chamber_rotation_total", "Rotations completed, by type (kms, quorum, unseal, mode)", {"type"});
+    for (const auto& [type, n] : c.rotations) rotations.add({type}, static_cast<double>(n));
+    out.push_back(std::move(rotations));
     return out;
   };
 }

@@ -7,8 +7,8 @@
 //   - reported by key loading: key_source_loaded();
 //   - pulled at each scrape by collectors (Registry::add_collector): the signing admission
 //     limit and what is left of it, keys active per source, the seal state, AWS errors by
-//     service and operation (aws/error_counts.hpp), and whatever a later component adds with
-//     add_collector() (the chamber's operation counters: see chamber_counters_collector()).
+//     service and operation (aws/error_counts.hpp), the chamber's operation counters
+//     (chamber_counters_collector()), and whatever a later component adds with registry().add_collector().
 // containment_healthy is what /healthcheck would answer; that check writes to the
 // anti-slashing database, so a thread of its own refreshes it every
 // metrics.refresh_interval_seconds (and at once after key loading), never a scrape.
@@ -82,9 +82,9 @@ class ServerMetrics {
   bool stopping_ = false;
 };
 
-// The collector of the chamber's operation counters (containment_chamber_{init,seal,unseal,
-// unseal_shares,rotation}_total). Empty until the chamber counts its operations; add the
-// families here, read from the chamber, when it does.
+// The chamber's operation counters (Chamber::counters(), counted by this replica since it
+// started): containment_chamber_{init,seal,unseal}_total, _unseal_shares_total{operator} and
+// _rotation_total{type}. Registered by watch() when there is a chamber.
 metrics::Registry::Collector chamber_counters_collector(const seal::Chamber& chamber);
 
 }  // namespace cc::app
