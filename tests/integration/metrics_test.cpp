@@ -265,6 +265,7 @@ TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
   ASSERT_TRUE(signer->start(error, false)) << error;
   auto port = signer->metrics_port();
   ASSERT_NE(port, 0);
+  EXPECT_EQ(wait_for_value(port, "containment_chamber_init_total", {}, 0), 0);
   EXPECT_EQ(wait_for_value(port, "containment_signer_state", {{"state", "uninitialized"}}, 1), 1);
   EXPECT_EQ(scrape(port).value("containment_signer_state", {{"state", "not_configured"}}), 0);
 
@@ -279,6 +280,14 @@ TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
   ASSERT_EQ(init_code, 0) << init_out;
   EXPECT_EQ(wait_for_value(port, "containment_signer_state", {{"state", "unsealed"}}, 1), 1);
   EXPECT_EQ(scrape(port).value("containment_signer_state", {{"state", "uninitialized"}}), 0);
+  // The chamber's own counters, read from it at each scrape.
+  const auto chamber = scrape(port);
+  EXPECT_EQ(chamber.value("containment_chamber_init_total"), 1);
+  EXPECT_EQ(chamber.value("containment_chamber_seal_total"), 0);
+  for (const char* family : {"containment_chamber_unseal_total", "containment_chamber_unseal_shares_total",
+                             "containment_chamber_rotation_total"}) {
+    EXPECT_EQ(chamber.types.count(family), 1u) << family;
+  }
 
   // Two keys stored under the master key, as any replica would: the source loads them.
   auto state = state::DynamoDbDocumentStore::open(*dynamo, "state");
