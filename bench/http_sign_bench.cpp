@@ -78,7 +78,8 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
               const std::vector<std::string>& backend_args, int connections, double seconds, HttpRun& out,
               const std::vector<std::string>& env = {}) {
   std::vector<std::string> argv = {CC_BINARY, "server", "--server-listen-address", "127.0.0.1", "--server-listen-port",
-                                   "0", "--key-sources-filesystem-paths", (dir / "keys").string()};
+                                   "0", "--metrics-listen-address", "127.0.0.1", "--metrics-listen-port", "0",
+                                   "--key-sources-filesystem-paths", (dir / "keys").string()};
   argv.insert(argv.end(), backend_args.begin(), backend_args.end());
   // Each run its own signer state, beside its keys.
   argv.insert(argv.end(), {"--signer-state-path", (dir / ("state-" + out.label)).string()});

@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> args = {
       CC_BINARY, "server", "--server-listen-address", "127.0.0.1", "--server-listen-port", "0",
+      "--metrics-listen-address", "127.0.0.1", "--metrics-listen-port", "0",
       "--signer-state-backend", "dynamodb", "--signer-state-table", "state", "--key-sources-dynamodb-table", "keys",
       "--aws-endpoints-dynamodb", endpoint, "--aws-endpoints-kms", kms.url(), "--aws-region", "us-east-1",
       "--anti-slashing-path", (dir / "slashing.sqlite").string()};

@@ -80,6 +80,7 @@ std::optional<auth::Principal> Router::caller(const HttpRequest& request, bool r
     rejection = error_response(503, who.error().message);
     rejection->set(http::field::retry_after, "1");
   } else {
+    count_auth_rejection();
     rejection = error_response(401, who.error().message);
     rejection->set(http::field::www_authenticate, "Bearer, Basic realm=\"containment-chamber\"");
   }
@@ -92,7 +93,9 @@ std::optional<HttpResponse> Router::authorize(const HttpRequest& request, const 
   if (rejection) return rejection;
   if (!who) return std::nullopt;  // open signer
   const std::string scope(auth::scope_name(access.scope));
-  switch (auth::AccessControl::evaluate(*who, access)) {
+  const auto verdict = auth::AccessControl::evaluate(*who, access);
+  if (verdict != auth::Verdict::allowed) count_auth_rejection();
+  switch (verdict) {
     case auth::Verdict::allowed:
       return std::nullopt;
     case auth::Verdict::denied:
@@ -108,6 +111,10 @@ std::optional<HttpResponse> Router::authorize(const HttpRequest& request, const 
 }
 
 Router::~Router() { probes_.join(); }
+
+void Router::count_auth_rejection() const {
+  if (auto* metrics = signing_.metrics()) metrics->auth_rejection();
+}
 
 void Router::update_key_source(const KeySourceHealth& health) {
   std::lock_guard lock(mu_);
@@ -128,12 +135,28 @@ bool Router::keys_loading() const {
   return false;
 }
 
+std::vector<KeySourceHealth> Router::key_sources() const {
+  std::lock_guard lock(mu_);
+  return sources_;
+}
+
+bool Router::healthy() { return healthcheck(HttpRequest{}).result_int() == 200; }
+
 void Router::handle(HttpRequest&& request, Respond respond) {
   const auto path = path_of(request.target());
   const auto method = request.method();
 
   if (path.substr(0, kSignPrefix.size()) == kSignPrefix) {
-    if (method != http::verb::post) return respond(error_response(405, "use POST to sign"));
+    // Every answer of this route is counted once, with its status and operation.
+    auto answer = [metrics = signing_.metrics(), respond = std::move(respond), start = std::chrono::steady_clock::now()](
+                      HttpResponse res, std::string_view operation = "unknown") {
+      if (metrics != nullptr) {
+        metrics->signing_request(res.result_int(), operation,
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+      respond(std::move(res));
+    };
+    if (method != http::verb::post) return answer(error_response(405, "use POST to sign"));
     const bool json = accepts_json(request[http::field::accept]);
     const std::string pubkey(path.substr(kSignPrefix.size()));
     std::string key = pubkey;
@@ -141,7 +164,7 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     if (key.rfind("0x", 0) != 0) key = "0x" + key;
     std::optional<HttpResponse> rejection;
     auto who = caller(request, false, rejection);
-    if (rejection) return respond(std::move(*rejection));
+    if (rejection) return answer(std::move(*rejection));
     // While sealed, keys of the DynamoDB key source are not loaded: say so instead of "unknown key".
     if (chamber_ != nullptr && !seal::signing_allowed(chamber_->state())) {
       auto pk = from_hex_fixed<48>(pubkey);
@@ -149,24 +172,26 @@ void Router::handle(HttpRequest&& request, Respond respond) {
         auto res = error_response(503, "the chamber is " + std::string(seal::state_name(chamber_->state())) +
                                            ": keys of the DynamoDB key source sign once it is unsealed");
         res.set(http::field::retry_after, "1");
-        return respond(std::move(res));
+        return answer(std::move(res));
       }
     }
     OperationCheck may_sign;
     if (who) {
       if (auth::AccessControl::evaluate(*who, {auth::Scope::sign, key, ""}) != auth::Verdict::allowed) {
-        return respond(error_response(403, who->who + " is not allowed to use sign for key " + key));
+        count_auth_rejection();
+        return answer(error_response(403, who->who + " is not allowed to use sign for key " + key));
       }
       // The operation is known once the body is decoded: the signing service asks back.
-      may_sign = [who = std::move(*who), key](std::string_view operation) -> std::optional<std::string> {
+      may_sign = [this, who = std::move(*who), key](std::string_view operation) -> std::optional<std::string> {
         if (auth::AccessControl::evaluate(who, {auth::Scope::sign, key, std::string(operation)}) ==
             auth::Verdict::allowed) {
           return std::nullopt;
         }
+        count_auth_rejection();
         return who.who + " is not allowed to sign " + std::string(operation) + " with " + key;
       };
     }
-    signing_.sign(pubkey, request.body(), std::move(may_sign), [respond = std::move(respond), json](SignOutcome outcome) {
+    signing_.sign(pubkey, request.body(), std::move(may_sign), [answer = std::move(answer), json](SignOutcome outcome) {
       if (outcome.status != 200) {
         boost::json::object o;
         o["code"] = outcome.status;
@@ -174,11 +199,11 @@ void Router::handle(HttpRequest&& request, Respond respond) {
         if (!outcome.reason.empty()) o["reason"] = outcome.reason;
         auto res = json_response(outcome.status, boost::json::serialize(o));
         if (outcome.status == 503) res.set(http::field::retry_after, "1");
-        return respond(std::move(res));
+        return answer(std::move(res), outcome.operation);
       }
       const auto hex = to_hex(outcome.signature);
-      if (!json) return respond(text_response(200, hex));
-      respond(json_response(200, "{\"signature\":\"" + hex + "\"}"));
+      if (!json) return answer(text_response(200, hex), outcome.operation);
+      answer(json_response(200, "{\"signature\":\"" + hex + "\"}"), outcome.operation);
     });
     return;
   }

@@ -73,12 +73,18 @@ class Router {
   // Key loading reports progress here; safe from any thread.
   void update_key_source(const KeySourceHealth& health);
   bool keys_loading() const;
+  // The progress of every key source, as last reported.
+  std::vector<KeySourceHealth> key_sources() const;
+  // Whether /healthcheck would answer 200 now. Writes to the anti-slashing database like it:
+  // call it off the I/O threads (the metrics refresher does).
+  bool healthy();
 
  private:
   // Who sent `request`: nullopt when the signer is open. Sets `rejection` (401, or 503 when the
   // signer state cannot be read) when the request has no usable credentials.
   std::optional<auth::Principal> caller(const HttpRequest& request, bool require_token,
                                         std::optional<HttpResponse>& rejection) const;
+  void count_auth_rejection() const;
   // nullopt when `access` is allowed, else the 401/403/503 response.
   std::optional<HttpResponse> authorize(const HttpRequest& request, const auth::Access& access) const;
   HttpResponse healthcheck(const HttpRequest& request);

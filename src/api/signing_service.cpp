@@ -1,6 +1,7 @@
 #include "api/signing_service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <spdlog/spdlog.h>
 #include <thread>
 
@@ -46,7 +47,7 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, co
     return done(failure(503, "signer is at capacity (" + std::to_string(options_.max_pending) +
                                  " requests in flight); retry shortly", "overloaded"));
   }
-  auto finish = [this, done = std::move(done)](SignOutcome outcome) {
+  std::function<void(SignOutcome)> finish = [this, done = std::move(done)](SignOutcome outcome) {
     pending_.fetch_sub(1, std::memory_order_relaxed);
     done(std::move(outcome));
   };
@@ -59,8 +60,13 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, co
   } catch (const json::InputError& e) {
     return finish(failure(400, e.what(), "bad_request"));
   }
+  const std::string_view operation = ssz::sign_type_name(request.type);
+  finish = [operation, finish = std::move(finish)](SignOutcome outcome) {
+    outcome.operation = operation;
+    finish(std::move(outcome));
+  };
   if (may_sign) {
-    if (auto refusal = may_sign(ssz::sign_type_name(request.type))) return finish(failure(403, *refusal, "forbidden"));
+    if (auto refusal = may_sign(operation)) return finish(failure(403, *refusal, "forbidden"));
   }
   if (request.client_signing_root && *request.client_signing_root != request.signing_root) {
     return finish(failure(400,
@@ -92,8 +98,12 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, co
   const Root gvr = request.fork_info->genesis_validators_root;
   store_.check_and_record(
       gvr, std::move(*message),
-      [this, key = std::move(key), root = request.signing_root,
-       finish = std::move(finish)](Result<slashing::Decision> decision) mutable {
+      [this, key = std::move(key), root = request.signing_root, finish = std::move(finish),
+       asked = std::chrono::steady_clock::now()](Result<slashing::Decision> decision) mutable {
+        auto* metrics = options_.metrics;
+        if (metrics != nullptr) {
+          metrics->slashing_database(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+        }
         if (!decision) {
           spdlog::error("anti-slashing database unavailable: {}", decision.error().message);
           return finish(failure(503, "anti-slashing database unavailable: " + decision.error().message,
@@ -107,6 +117,7 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, co
           return finish(failure(404, decision->detail, std::string(slashing::refusal_name(decision->refusal))));
         }
         if (!decision->allowed()) {
+          if (metrics != nullptr) metrics->slashing_refusal(slashing::refusal_name(decision->refusal));
           return finish(failure(412, decision->detail, std::string(slashing::refusal_name(decision->refusal))));
         }
         sign_on_pool(std::move(key), root, std::move(finish));

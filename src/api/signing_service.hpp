@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "api/api_metrics.hpp"
 #include "core/bytes.hpp"
 #include "keys/registry.hpp"
 #include "slashing/slashing_store.hpp"
@@ -26,6 +27,7 @@ struct SignOutcome {
   BlsSignature signature{};  // valid when status == 200
   std::string message;       // why, when status != 200
   std::string reason;        // machine-readable refusal (412, key_disabled 404) or error class
+  std::string_view operation = "unknown";  // the request type once decoded ("ATTESTATION"), for metrics
 };
 
 // Asked once the request type is decoded: nullopt when the caller may sign that operation,
@@ -37,6 +39,7 @@ class SigningService {
   struct Options {
     unsigned signing_threads = 0;  // 0: one per core
     std::uint32_t max_pending = 4096;
+    ApiMetrics* metrics = nullptr;  // times the anti-slashing database and counts its refusals
   };
 
   // `keys_loading` tells whether key sources are still loading, so that a request for a key
@@ -51,6 +54,9 @@ class SigningService {
 
   std::uint32_t pending() const { return pending_.load(std::memory_order_relaxed); }
   unsigned signing_threads() const { return threads_; }
+  std::uint32_t max_pending() const { return options_.max_pending; }
+  // Where the router counts signing requests too; null when nothing is counted.
+  ApiMetrics* metrics() const { return options_.metrics; }
 
  private:
   void sign_on_pool(std::shared_ptr<const crypto::SecretKey> key, Root signing_root,

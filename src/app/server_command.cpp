@@ -11,6 +11,7 @@
 #include "api/router.hpp"
 #include "api/signing_service.hpp"
 #include "app/auth_factory.hpp"
+#include "app/server_metrics.hpp"
 #include "app/aws_factory.hpp"
 #include "app/store_factory.hpp"
 #include "tee/egress.hpp"
@@ -36,7 +37,7 @@ unsigned io_threads(const Config& config) {
   return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 }
 
-void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& router,
+void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& router, ServerMetrics& metrics,
                const std::atomic<bool>& stop) {
   api::KeySourceHealth health;
   health.name = "filesystem";
@@ -72,6 +73,7 @@ void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& r
     health.failures.emplace_back(f.file, f.reason);
   }
   router.update_key_source(health);
+  metrics.key_source_loaded("filesystem", report.seconds, report.failures.size());
   spdlog::info("filesystem keys: {} loaded, {} duplicates, {} failed in {:.1f} s", report.loaded, report.duplicates,
                report.failures.size(), report.seconds);
   if (registry.size() == 0) {
@@ -183,9 +185,10 @@ int run_server(const Config& config) {
     chamber_api = std::make_unique<api::ChamberApi>(*chamber, tokens, [k = dynamo_keys.get()] { (void)k->refresh(); });
   }
 
+  ServerMetrics metrics((*store)->backend_name());
   api::Router* router_ptr = nullptr;
   api::SigningService signing(*network, registry, **store,
-                              {config.server.signing_threads, config.server.max_pending_requests},
+                              {config.server.signing_threads, config.server.max_pending_requests, metrics.api()},
                               [&router_ptr] { return router_ptr != nullptr && router_ptr->keys_loading(); });
   keys::MemoryKeys memory_keys;
   std::unique_ptr<api::KeyManagerApi> key_manager;
@@ -209,6 +212,7 @@ int run_server(const Config& config) {
   api::Router router(signing, registry, **store, access, {CC_VERSION, network->name, config.tls.mode},
                      key_manager.get(), &auth_api, chamber_api.get(), chamber.get(), chamber_keys.get());
   router_ptr = &router;
+  metrics.watch(signing, router, memory_keys, chamber.get());
 
   boost::asio::io_context io;
   api::HttpServerOptions http_options;
@@ -233,9 +237,10 @@ int run_server(const Config& config) {
   if (dynamo_keys) {
     router.update_key_source({"dynamodb", true, 0, 0, {}});
     dynamo_keys->start(std::chrono::seconds(std::max<std::uint32_t>(1, config.dynamodb_keys.refresh_interval_seconds)),
-                       [&router](const Result<keys::DynamoDbKeySource::Refresh>& r) {
+                       [&router, &metrics](const Result<keys::DynamoDbKeySource::Refresh>& r) {
                          api::KeySourceHealth h{"dynamodb", false, 0, 0, {}};
                          if (r) {
+                           metrics.key_source_loaded("dynamodb", r->seconds, r->failures.size());
                            h.loaded = r->loaded;
                            h.total = r->loaded + r->failures.size();
                            h.failures = r->failures;
@@ -270,8 +275,14 @@ int run_server(const Config& config) {
                      : " (client certificates required)");
   }
 
+  // Metrics last: a signer that cannot start never holds the metrics port.
+  if (auto started = metrics.start(io, config.metrics); !started) {
+    spdlog::error("{}", started.error().message);
+    return 1;
+  }
+
   std::atomic<bool> stop_loading{false};
-  std::thread loader([&] { load_keys(config, registry, router, stop_loading); });
+  std::thread loader([&] { load_keys(config, registry, router, metrics, stop_loading); });
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int sig) {
@@ -286,6 +297,7 @@ int run_server(const Config& config) {
   for (unsigned i = 1; i < io_threads(config); ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& w : workers) w.join();
+  metrics.stop();  // its listener lives on `io`: closed while `io` still exists
   loader.join();
   if (dynamo_keys) dynamo_keys->stop();  // its refresh thread reports to the router
   spdlog::info("stopped");

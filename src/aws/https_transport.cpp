@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "aws/error_counts.hpp"
 #include "aws/http_client.hpp"
 #include "aws/region.hpp"
 #include "aws/sigv4.hpp"
@@ -77,6 +78,13 @@ bool valid_label(std::string_view s) {
   return true;
 }
 
+// A conditional write's "no": the answer the caller asked for, not a failure.
+bool is_expected_refusal(const AwsResponse& response) {
+  if (response.status != 400) return false;
+  const auto type = error_type(response);
+  return type == "ConditionalCheckFailedException" || type == "TransactionCanceledException";
+}
+
 }  // namespace
 
 bool is_throttling(const AwsResponse& response) {
@@ -136,9 +144,15 @@ Result<AwsResponse> HttpsTransport::send(const AwsRequest& request, Retry retry)
     std::this_thread::sleep_for(std::chrono::milliseconds(pick(random)));
   };
 
+  // Counted once per request, after its retries (aws/error_counts.hpp).
+  auto failed = [&] { count_aws_error(options_.service, operation_of(request)); };
+
   for (unsigned attempt = 1;; ++attempt) {
     auto credentials = options_.credentials->get();
-    if (!credentials) return Error::unavailable(describe() + ": " + credentials.error().message);
+    if (!credentials) {
+      failed();
+      return Error::unavailable(describe() + ": " + credentials.error().message);
+    }
     AwsRequest attempt_request = request;
     std::erase_if(attempt_request.headers, [](const auto& h) { return is_header(h.first, "host"); });
     attempt_request.headers.emplace_back("Host", client_->url().host_header());
@@ -152,18 +166,23 @@ Result<AwsResponse> HttpsTransport::send(const AwsRequest& request, Retry retry)
     if (exchange.response) {
       auto& response = *exchange.response;
       const bool throttled = is_throttling(response);
-      if (last || (response.status < 500 && !throttled)) return std::move(response);
+      if (last || (response.status < 500 && !throttled)) {
+        if (response.status >= 400 && !is_expected_refusal(response)) failed();
+        return std::move(response);
+      }
       spdlog::debug("{}: attempt {} answered HTTP {}{}; retrying", describe(), attempt, response.status,
                     throttled ? " (throttled)" : "");
       back_off(attempt);
       continue;
     }
     if (exchange.maybe_delivered && retry == Retry::not_idempotent) {
+      failed();
       return Error::unavailable(describe() + ": " + exchange.failure +
                                 ", after the request was sent; outcome unknown: it may or may not have been applied, "
                                 "and it is not retried because it is not idempotent");
     }
     if (last) {
+      failed();
       return Error::unavailable(describe() + ": no answer after " + std::to_string(attempt) +
                                 (attempt == 1 ? " attempt: " : " attempts: ") + exchange.failure);
     }

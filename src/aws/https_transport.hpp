@@ -3,7 +3,9 @@
 // X-Amz-Date, the chain's current credentials) and sent over a pool of keep-alive connections to
 // one service endpoint, TLS-verified against the system trust store (or a given CA file) and the
 // endpoint's host name. Throttling and 5xx answers are retried with full-jitter exponential
-// backoff; a request that got no answer is retried only when it is Retry::idempotent.
+// backoff; a request that got no answer is retried only when it is Retry::idempotent. A request
+// that fails in the end (no answer, or an error answer other than a conditional write's "no")
+// is counted by service and operation (aws/error_counts.hpp).
 // Thread-safe: any number of threads may call send() at once.
 #include <chrono>
 #include <memory>

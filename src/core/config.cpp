@@ -181,11 +181,14 @@ std::vector<ConfigField> make_fields() {
                              return (c.chamber.keys.*member).request_timeout_seconds;
                            }));
   }
-  f.push_back(string_field("metrics.listen_address", "Address of the Prometheus metrics listener (accepted; /metrics is not served by this version yet)",
+  f.push_back(string_field("metrics.listen_address",
+                           "Address of the Prometheus metrics listener (GET /metrics, always plain HTTP)",
                            [](Config& c) -> std::string& { return c.metrics.listen_address; }));
-  f.push_back(uint_field("metrics.listen_port", "port", "Port of the Prometheus metrics listener (accepted; not served yet)",
+  f.push_back(uint_field("metrics.listen_port", "port", "Port of the Prometheus metrics listener (0: any free port, logged)",
                          [](Config& c) -> std::uint16_t& { return c.metrics.listen_port; }));
-  f.push_back(uint_field("metrics.refresh_interval_seconds", "uint", "How often gauges are refreshed (accepted; not served yet)",
+  f.push_back(uint_field("metrics.refresh_interval_seconds", "uint",
+                         "How often containment_healthy is re-checked (it writes to the anti-slashing database like "
+                         "/healthcheck); other metrics are read at each scrape",
                          [](Config& c) -> std::uint32_t& { return c.metrics.refresh_interval_seconds; }));
   f.push_back(list_field("key_sources.filesystem.paths",
                          "Directories holding Web3Signer YAML key descriptors and/or EIP-2335 *.json keystores "

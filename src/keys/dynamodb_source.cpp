@@ -60,6 +60,7 @@ Status DynamoDbKeySource::create_table(aws::Transport& transport, const std::str
 Result<DynamoDbKeySource::Refresh> DynamoDbKeySource::refresh() {
   std::lock_guard lock(mu_);
   Refresh out;
+  const auto started = std::chrono::steady_clock::now();
   const auto master = master_();
   if (master == nullptr) {
     // Sealed: the decrypted keys go too, at once.
@@ -111,6 +112,7 @@ Result<DynamoDbKeySource::Refresh> DynamoDbKeySource::refresh() {
   for (const auto& [pk, why] : out.failures) spdlog::error("key source dynamodb: key {} NOT loaded: {}", pk, why);
   out.loaded = mine_.size();
   for (const auto& [pk, m] : memory_) out.loaded += m.active ? 1 : 0;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
 }
 

@@ -49,6 +49,7 @@ class DynamoDbKeySource {
     std::size_t removed = 0;
     std::size_t inactive = 0;  // stored keys left unloaded because they are inactive
     std::vector<std::pair<std::string, std::string>> failures;  // (public key, reason)
+    double seconds = 0;  // how long the table read and key opening took (0 while sealed)
   };
 
   DynamoDbKeySource(aws::Transport& transport, std::string table, KeyRegistry& registry, MasterKeyProvider master);

@@ -12,6 +12,11 @@ bool MemoryKeys::unmark(const BlsPublicKey& public_key) {
   return paths_.erase(to_hex(public_key)) > 0;
 }
 
+std::size_t MemoryKeys::size() const {
+  std::lock_guard lock(mutex_);
+  return paths_.size();
+}
+
 std::optional<std::string> MemoryKeys::find(const BlsPublicKey& public_key) const {
   std::lock_guard lock(mutex_);
   auto it = paths_.find(to_hex(public_key));

@@ -24,6 +24,8 @@ class MemoryKeys {
   // The derivation path of a memory key; nullopt for any other key.
   std::optional<std::string> find(const BlsPublicKey& public_key) const;
   bool contains(const BlsPublicKey& public_key) const { return find(public_key).has_value(); }
+  // How many memory keys there are (the metric containment_keys_active{source="memory"}).
+  std::size_t size() const;
 
  private:
   mutable std::mutex mutex_;

@@ -36,6 +36,14 @@ std::vector<std::string> generate_keys(const std::filesystem::path& dir, int cou
   return keys;
 }
 
+std::uint16_t SignerInstance::metrics_port() const {
+  const std::string needle = "metrics listening on http://";
+  if (!process_ || !process_->wait_for_log(needle, std::chrono::seconds(30))) return 0;
+  const auto text = process_->log();
+  const auto pos = text.find(needle);
+  return static_cast<std::uint16_t>(std::stoi(text.substr(text.find(':', pos + needle.size()) + 1)));
+}
+
 std::uint16_t logged_port(Process& process, const std::string& scheme) {
   const std::string needle = "listening on " + scheme + "://";
   if (!process.wait_for_log(needle, std::chrono::seconds(30))) return 0;
@@ -63,6 +71,8 @@ SignerInstance::SignerInstance(std::filesystem::path dir, std::vector<std::strin
 bool SignerInstance::start(std::string& error, bool wait_healthy) {
   std::vector<std::string> argv = {binary_path(), "server", "--server-listen-address", "127.0.0.1",
                                    "--server-listen-port", "0",
+                                   // parallel tests each get a metrics port of their own (metrics_port())
+                                   "--metrics-listen-address", "127.0.0.1", "--metrics-listen-port", "0",
                                    "--key-sources-filesystem-paths", (dir_ / "keys").string(),
                                    "--anti-slashing-path", (dir_ / "data" / "slashing.sqlite").string()};
   // Each instance keeps its signer state (runtime tokens) beside its database unless told otherwise.

@@ -24,6 +24,8 @@ class SignerInstance {
   std::uint16_t port() const { return port_; }
   Process& process() { return *process_; }
   HttpClient client() const { return HttpClient("127.0.0.1", port_); }
+  // The metrics listener's port (start() asks for any free one), from the log; 0 if not logged.
+  std::uint16_t metrics_port() const;
   std::filesystem::path dir() const { return dir_; }
 
  private:

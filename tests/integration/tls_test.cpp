@@ -70,6 +70,8 @@ TEST(Tls, ServesHttpsAndRequiresClientCertificatesSignedByTheClientCa) {
       << "a certificate of another CA was accepted";
   // The plain listener stays up for probes.
   EXPECT_EQ(signer.client().get("/upcheck").status, 200u);
+  // Metrics stay plain HTTP whatever tls.mode says.
+  EXPECT_EQ(HttpClient("127.0.0.1", signer.metrics_port()).get("/metrics").status, 200u);
   std::filesystem::remove_all(dir);
 }
 

@@ -6,6 +6,7 @@ import sys
 
 ALLOWED = {
     "core": set(),
+    "metrics": {"core"},
     "ssz": {"core"},
     "crypto": {"core"},
     "keys": {"core", "crypto", "aws"},
@@ -16,8 +17,8 @@ ALLOWED = {
     "tee": {"core", "crypto"},
     "controller": {"core", "tee"},
     "auth": {"core", "state"},
-    "api": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "auth"},
-    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "tee", "controller", "auth", "api"},
+    "api": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "auth", "metrics"},
+    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "tee", "controller", "auth", "api", "metrics"},
 }
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".") / "src"
 include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')

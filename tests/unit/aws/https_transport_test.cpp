@@ -4,6 +4,8 @@
 // SigV4 on every attempt (verified as the service would), and TLS certificate and host checks.
 #include "aws/https_transport.hpp"
 
+#include "aws/error_counts.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -286,6 +288,71 @@ TEST(HttpsTransport, RefusesOptionsThatCannotWork) {
   o = options_for("https://127.0.0.1:1");
   o.ca_file = "/nonexistent/ca.pem";
   expect_refused(o, "/nonexistent/ca.pem");
+}
+
+std::uint64_t errors_of(std::string_view operation) {
+  for (const auto& e : aws_error_counts()) {
+    if (e.service == "dynamodb" && e.operation == operation) return e.count;
+  }
+  return 0;
+}
+
+AwsRequest call(std::string operation) {
+  auto r = get_item();
+  r.headers[1].second = "DynamoDB_20120810." + operation;
+  return r;
+}
+
+// Each failed request counts once, after its retries; successes and conditional writes' "no"
+// never count (operation names of this test's own, since the counts are process-wide).
+TEST(HttpsTransport, CountsFailedRequestsByServiceAndOperation) {
+  StandInServer server([](const StandInRequest& r) {
+    const auto target = r.header("X-Amz-Target");
+    if (target.ends_with("CountedServerError")) return StandInReply::json(500, "{}");
+    if (target.ends_with("CountedDenied")) {
+      return StandInReply::json(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#AccessDeniedException"})");
+    }
+    if (target.ends_with("CountedCondition")) {
+      return StandInReply::json(400,
+                                R"({"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"})");
+    }
+    if (target.ends_with("CountedCancel")) {
+      return StandInReply::json(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException"})");
+    }
+    return kOk;
+  });
+  auto t = transport_for(server.url());
+  ASSERT_TRUE(t->send(call("CountedServerError"), Retry::idempotent).ok());  // an answer: HTTP 500 after 3 tries
+  EXPECT_EQ(errors_of("CountedServerError"), 1u);
+  EXPECT_EQ(server.requests().size(), 3u);
+  ASSERT_TRUE(t->send(call("CountedDenied"), Retry::idempotent).ok());
+  ASSERT_TRUE(t->send(call("CountedDenied"), Retry::idempotent).ok());
+  EXPECT_EQ(errors_of("CountedDenied"), 2u);
+  ASSERT_TRUE(t->send(call("CountedCondition"), Retry::not_idempotent).ok());
+  ASSERT_TRUE(t->send(call("CountedCancel"), Retry::not_idempotent).ok());
+  ASSERT_TRUE(t->send(call("CountedFine"), Retry::idempotent).ok());
+  EXPECT_EQ(errors_of("CountedCondition"), 0u);
+  EXPECT_EQ(errors_of("CountedCancel"), 0u);
+  EXPECT_EQ(errors_of("CountedFine"), 0u);
+
+  // No answer at all.
+  auto nowhere = transport_for("http://127.0.0.1:" + std::to_string(test::closed_port()));
+  EXPECT_FALSE(nowhere->send(call("CountedUnreachable"), Retry::idempotent).ok());
+  EXPECT_EQ(errors_of("CountedUnreachable"), 1u);
+}
+
+TEST(OperationOf, ReadsTheTargetOrTheQueryAction) {
+  EXPECT_EQ(operation_of(get_item()), "GetItem");
+  AwsRequest kms;
+  kms.headers = {{"x-amz-target", "TrentService.Decrypt"}};
+  EXPECT_EQ(operation_of(kms), "Decrypt");
+  AwsRequest sts;
+  sts.body = "Version=2011-06-15&Action=AssumeRoleWithWebIdentity&WebIdentityToken=eyJ.secret";
+  EXPECT_EQ(operation_of(sts), "AssumeRoleWithWebIdentity");
+  AwsRequest odd;
+  odd.query = "Action=has%20space";
+  EXPECT_EQ(operation_of(odd), "unknown");
+  EXPECT_EQ(operation_of(AwsRequest{}), "unknown");
 }
 
 TEST(IsThrottling, ReadsHeaderJsonAndXml) {
