@@ -116,7 +116,8 @@ Status parse_field(AttestationDocument& doc, std::string_view key, const cbor_it
   } else if (key == "digest") {
     auto text = cbor::text_of(value, payload_field(key), 16);
     if (!text) return text.error();
-    if (*text != "SHA384") return Error::invalid(payload_field(key) + ": \"" + std::string(*text) + "\" is not SHA384");
+    if (*text != "SHA384")
+      return Error::invalid(payload_field(key) + ": \"" + cbor::printable(*text) + "\" is not SHA384");
     doc.digest = std::string(*text);
   } else if (key == "timestamp") {
     auto ms = cbor::uint_of(value, payload_field(key));
@@ -136,7 +137,7 @@ Status parse_field(AttestationDocument& doc, std::string_view key, const cbor_it
     if (!bundle) return bundle.error();
     doc.cabundle = std::move(*bundle);
   } else {
-    return Error::invalid("attestation payload: unknown field \"" + std::string(key.substr(0, 32)) + "\"");
+    return Error::invalid("attestation payload: unknown field \"" + cbor::printable(key) + "\"");
   }
   return {};
 }

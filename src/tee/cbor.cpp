@@ -206,6 +206,13 @@ Result<bool> bool_of(const cbor_item_t* item, std::string_view field) {
   return cbor_get_bool(item);
 }
 
+std::string printable(std::string_view untrusted) {
+  std::string out;
+  for (char c : untrusted.substr(0, 32)) out += c >= 0x20 && c < 0x7F ? c : '?';
+  if (untrusted.size() > 32) out += "...";
+  return out;
+}
+
 Result<std::vector<TextKeyed>> text_keyed(const cbor_item_t* item, std::string_view field, std::size_t max_entries) {
   if (!item || !cbor_isa_map(item)) return Error::invalid(expected(field, "a map", item));
   const std::size_t size = cbor_map_size(item);
@@ -219,7 +226,7 @@ Result<std::vector<TextKeyed>> text_keyed(const cbor_item_t* item, std::string_v
     auto key = text_of(pairs[i].key, std::string(field) + " key", 64);
     if (!key) return key.error();
     for (const TextKeyed& seen : out) {
-      if (seen.key == *key) return Error::invalid(named(field, "key \"" + std::string(*key) + "\" given twice"));
+      if (seen.key == *key) return Error::invalid(named(field, "key \"" + printable(*key) + "\" given twice"));
     }
     out.push_back({*key, pairs[i].value});
   }

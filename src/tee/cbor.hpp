@@ -93,6 +93,10 @@ Result<std::uint64_t> uint_of(const cbor_item_t* item, std::string_view field);
 Result<std::int64_t> int_of(const cbor_item_t* item, std::string_view field);
 Result<bool> bool_of(const cbor_item_t* item, std::string_view field);
 
+// Untrusted text as it may appear in an error message: at most 32 characters, anything but
+// printable ASCII shown as '?', so a peer cannot write control characters into our logs.
+std::string printable(std::string_view untrusted);
+
 // The entries of a map whose keys are all text strings, in encoding order; a non-text key or a
 // key given twice is an error naming `field`.
 struct TextKeyed {

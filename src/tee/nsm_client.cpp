@@ -53,8 +53,7 @@ Result<std::vector<cbor::TextKeyed>> variant_fields(const Item& root, std::strin
   const cbor::TextKeyed& variant = outer->front();
   if (variant.key == "Error") return nsm_error(operation, variant.value);
   if (variant.key != operation) {
-    return Error::invalid(what + ": the NSM answered with another operation (" +
-                          std::string(variant.key.substr(0, 32)) + ")");
+    return Error::invalid(what + ": the NSM answered with another operation (" + cbor::printable(variant.key) + ")");
   }
   auto fields = cbor::text_keyed(variant.value, what + " fields", field_count);
   if (!fields) return fields.error();

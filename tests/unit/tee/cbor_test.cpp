@@ -99,6 +99,17 @@ TEST(Cbor, TextKeyedMapsRefuseDuplicatesAndNonTextKeys) {
   EXPECT_FALSE(text_keyed(indefinite.get(), "payload", 1));  // too many entries
 }
 
+TEST(Cbor, UntrustedTextIsMadePrintableForErrors) {
+  EXPECT_EQ(printable("module_id"), "module_id");
+  EXPECT_EQ(printable("a\nb\x1b[31m\xff"), "a?b?[31m?");
+  EXPECT_EQ(printable(std::string(40, 'x')), std::string(32, 'x') + "...");
+  // {"\n": 1, "\n": 2}: the duplicate-key error does not carry the newline.
+  Item duplicate = decode(hex("a2610a01610a02"), 32, "x").value();
+  auto dup = text_keyed(duplicate.get(), "payload", 8);
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().message.find('\n'), std::string::npos);
+}
+
 TEST(Cbor, ItemsShareAndReleaseReferences) {
   Item a = text("shared");
   {
