@@ -212,7 +212,8 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     return respond(public_keys(request));
   }
   if (path == "/eth/v1/keystores") return keystores(std::move(request), std::move(respond));
-  if (path == ChamberApi::kInitPath || path == ChamberApi::kSealPath || path == ChamberApi::kUnsealPath) {
+  if (path == ChamberApi::kInitPath || path == ChamberApi::kSealPath || path == ChamberApi::kUnsealPath ||
+      path == ChamberApi::kRegisterPath || path.rfind(ChamberApi::kRotatePrefix, 0) == 0) {
     if (chamber_api_ == nullptr) {
       return respond(error_response(404, "nothing to seal: the chamber's master key protects the DynamoDB key "
                                          "source only (key_sources.dynamodb.table)"));
@@ -222,6 +223,21 @@ void Router::handle(HttpRequest&& request, Respond respond) {
       if (token && token->rfind("cc-setup-", 0) == 0) return chamber_api_->init(std::move(request), *token, std::move(respond));
       if (auto rejection = authorize(request, {auth::Scope::auth_admin, "", ""})) return respond(std::move(*rejection));
       return chamber_api_->init(std::move(request), "", std::move(respond));
+    }
+    if (path == ChamberApi::kRegisterPath) {
+      // The registration token is the operator's only credential here: one operator, one use.
+      const auto token = auth::token_from_header(request[http::field::authorization]);
+      if (!token || token->rfind("cc-reg-", 0) != 0) {
+        auto res = error_response(401, "register: needs the operator's registration token (Authorization: Bearer cc-reg-…)");
+        res.set(http::field::www_authenticate, "Bearer realm=\"containment-chamber\"");
+        return respond(std::move(res));
+      }
+      return chamber_api_->register_operator(std::move(request), *token, std::move(respond));
+    }
+    if (path.rfind(ChamberApi::kRotatePrefix, 0) == 0) {
+      if (auto rejection = authorize(request, {auth::Scope::chamber_rotate, "", ""})) return respond(std::move(*rejection));
+      return chamber_api_->rotate(std::move(request), std::string(path.substr(ChamberApi::kRotatePrefix.size())),
+                                  std::move(respond));
     }
     if (auto rejection = authorize(request, {auth::Scope::chamber_seal, "", ""})) return respond(std::move(*rejection));
     if (path == ChamberApi::kSealPath) return chamber_api_->seal(std::move(request), std::move(respond));
@@ -266,8 +282,7 @@ HttpResponse Router::status() {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - facts_.started).count();
   // Seal and unseal apply to keys kept sealed in a key store; file keystores need none.
   if (chamber_ != nullptr) {
-    const auto st = chamber_->state();
-    body["seal"] = boost::json::object{{"status", seal::state_name(st)}, {"signing", seal::signing_allowed(st)}};
+    body["seal"] = seal_status_json(*chamber_)["seal"];
   } else {
     body["seal"] = boost::json::object{{"status", "not_configured"}, {"signing", true}};
   }

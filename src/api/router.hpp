@@ -14,8 +14,10 @@
 //                                     (scope public_keys)
 //   /api/v1/chamber/auth/…            the Auth API (auth_api.hpp): a management token, except the
 //                                     root-token exchange, which takes the setup token
-//   POST /api/v1/chamber/{init,seal,unseal}  the chamber's master key (chamber_api.hpp); a key of
-//                                     the DynamoDB key source asked to sign while sealed gets 503
+//   POST /api/v1/chamber/{init,seal,unseal,register,rotate/…}  the chamber's master key
+//                                     (chamber_api.hpp; register takes a registration token only,
+//                                     rotate/… the scope chamber_rotate); a key of the DynamoDB key
+//                                     source asked to sign while sealed gets 503
 // Every error body is JSON {"code", "message"[, "reason"]}. Once auth is enforced (a configured
 // policy or any runtime token, auth/access_control.hpp), every route but the two probes needs a
 // token whose policy allows it: 401 without, or with an unknown, revoked or expired token; 403

@@ -4,6 +4,7 @@
 
 #include "app/aws_command.hpp"
 #include "app/config_options.hpp"
+#include "app/controller_command.hpp"
 #include "app/keys_command.hpp"
 #include "app/operator_command.hpp"
 #include "app/server_command.hpp"
@@ -129,8 +130,12 @@ int main(int argc, char** argv) {
   // operator
   cc::app::OperatorCommands operator_commands(app);
 
+  // controller, enclave (Nitro mode)
+  cc::app::ControllerCommands controller_commands(app);
+
   CLI11_PARSE(app, argc, argv);
   if (auto code = operator_commands.run_parsed()) return *code;
+  if (auto code = controller_commands.run_parsed()) return *code;
 
   auto load = [](const cc::app::ConfigOptions& options, cc::Config& out) {
     try {

@@ -6,7 +6,11 @@
 #include <iostream>
 #include <sstream>
 
+#include <termios.h>
+#include <unistd.h>
+
 #include "app/signer_client.hpp"
+#include "core/bytes.hpp"
 
 namespace cc::app {
 
@@ -98,21 +102,65 @@ OperatorCommands::OperatorCommands(CLI::App& app) {
   root_token_->add_option("--name", name_, "Label of the management token")->default_str("root");
 
   init_ = op->add_subcommand(
-      "init", "Initialize the chamber in KMS-only mode: a new master key for the DynamoDB key source, split into one\n"
-              "Shamir share per KMS key (any --kms-threshold of them rebuild it on restart). Takes the setup token\n"
-              "(the answer then also carries the first management token: store it) or a management token.");
+      "init", "Initialize the chamber: a new master key for the DynamoDB key source. KMS-only: split into one Shamir\n"
+              "share per KMS key (any --kms-threshold of them rebuild it on restart). Operator quorum (--operators N\n"
+              "--unseal-threshold M): split among N operators, who each register a passphrase with the registration\n"
+              "token printed for them; restarts then wait for M passphrases. Takes the setup token (the answer then\n"
+              "also carries the first management token: store it) or a management token.");
   connection_options(*init_, false);
   init_->add_option("--setup-token", setup_token_, "The setup token from the signer's log (cc-setup-…), or env:VAR");
   init_->add_option("--kms-key-arns", kms_key_arns_, "KMS key ARNs, comma-separated (one share each)")
       ->required()
       ->delimiter(',');
   init_->add_option("--kms-threshold", kms_threshold_, "How many KMS keys must answer to unseal")->required();
+  quorum_options(*init_);
   seal_ = op->add_subcommand(
       "seal", "Seal the chamber: every replica drops the master key and the DynamoDB keys from memory and answers\n"
               "503 for them until unsealed (scope chamber_seal)");
   connection_options(*seal_, false);
-  unseal_ = op->add_subcommand("unseal", "Unseal a sealed chamber with its KMS keys (KMS-only mode; scope chamber_seal)");
+  unseal_ = op->add_subcommand(
+      "unseal", "Unseal with the KMS keys (KMS-only: unsealed; operator quorum: kms_unsealed), or, with --passphrase,\n"
+                "submit one operator's share (quorum; any --unseal-threshold operators unseal every replica). Scope\n"
+                "chamber_seal. Prints the progress.");
   connection_options(*unseal_, false);
+  unseal_->add_option("--passphrase", passphrase_,
+                      "The operator's passphrase, env:VAR, or '-' to read it from standard input (quorum mode)");
+  unseal_->add_option("--operator", operator_id_, "The operator whose share it opens (default: each is tried)");
+
+  register_ = op->add_subcommand(
+      "register", "Register an operator's passphrase with the one-time registration token from operator init or\n"
+                  "operator rotate quorum|unseal|mode (at least 12 characters; without --passphrase it is read from\n"
+                  "standard input)");
+  register_->add_option("--signer-url", options_.signer_url, "Signer API address")->capture_default_str();
+  register_->add_option("--registration-token", registration_token_, "The registration token (cc-reg-…), or env:VAR")
+      ->required();
+  register_->add_option("--passphrase", passphrase_, "The passphrase, env:VAR, or '-' for standard input");
+  register_->add_option("--ca-cert", options_.ca_cert, "PEM CA that signed the signer's certificate (default: system)")
+      ->check(CLI::ExistingFile);
+  register_->add_flag("--allow-plaintext-signer", options_.allow_plaintext,
+                      "Allow an http:// signer URL (the passphrase then travels unencrypted)");
+
+  auto* rotate = op->add_subcommand(
+      "rotate", "Rotate while unsealed (scope chamber_rotate); the master key, and so every stored key, stays the same");
+  rotate->require_subcommand(1);
+  rotate_kms_ = rotate->add_subcommand("kms", "Re-wrap the KMS shares under a new KMS key list and threshold");
+  rotate_kms_->add_option("--kms-key-arns", kms_key_arns_, "KMS key ARNs, comma-separated")->required()->delimiter(',');
+  rotate_kms_->add_option("--kms-threshold", kms_threshold_, "How many KMS keys must answer")->required();
+  rotate_quorum_ = rotate->add_subcommand(
+      "quorum", "A new operator set: prints one registration token per operator; signing goes on (awaiting_rotation)\n"
+                "until every one registered");
+  quorum_options(*rotate_quorum_);
+  rotate_unseal_ = rotate->add_subcommand(
+      "unseal", "The same operators register new passphrases (new tokens printed); old passphrases stop working once\n"
+                "all registered");
+  rotate_mode_ = rotate->add_subcommand(
+      "mode", "Switch between kms_only and quorum (to quorum: prints the operators' registration tokens)");
+  rotate_mode_->add_option("--mode", mode_, "kms_only or quorum")->required()->check(CLI::IsMember({"kms_only", "quorum"}));
+  quorum_options(*rotate_mode_);
+  rotate_cancel_ = rotate->add_subcommand("cancel", "Cancel the rotation in progress (its registration tokens are void)");
+  for (auto* cmd : {rotate_kms_, rotate_quorum_, rotate_unseal_, rotate_mode_, rotate_cancel_}) {
+    connection_options(*cmd, false);
+  }
 
   auto* auth = op->add_subcommand("auth", "Manage auth policies and tokens (the Auth API; needs a management token)");
   auth->require_subcommand(1);
@@ -144,6 +192,125 @@ OperatorCommands::OperatorCommands(CLI::App& app) {
   for (auto* cmd : {policies_list_, policies_create_, policies_delete_, tokens_list_, tokens_create_, tokens_revoke_}) {
     connection_options(*cmd, false);
   }
+}
+
+void OperatorCommands::quorum_options(CLI::App& cmd) {
+  auto* n = cmd.add_option("--operators", operators_, "Operator quorum: how many operators hold a share (N)");
+  auto* names = cmd.add_option("--operator-names", operator_names_,
+                               "Operator quorum: the operators' ids instead of op-1 … op-N, comma-separated")
+                    ->delimiter(',');
+  n->excludes(names);
+  cmd.add_option("--unseal-threshold", unseal_threshold_, "Operator quorum: how many passphrases unseal (M)");
+}
+
+namespace {
+
+// The passphrase: literal, env:VAR, or read from standard input (without echo on a terminal).
+std::optional<std::string> passphrase_of(const std::string& command, const std::string& value) {
+  if (!value.empty() && value != "-") return resolve(command, "--passphrase", value);
+  const bool tty = isatty(STDIN_FILENO) == 1;
+  termios saved{};
+  if (tty) {
+    std::cerr << "Passphrase: " << std::flush;
+    tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << "\n";
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) {
+    std::cerr << command << ": no passphrase given (--passphrase env:VAR, or type it)\n";
+    return std::nullopt;
+  }
+  return line;
+}
+
+}  // namespace
+
+std::optional<int> OperatorCommands::run_quorum() const {
+  auto token = [&](const std::string& command) { return resolve(command, "--auth-token", options_.auth_token); };
+  auto quorum_body = [&] {
+    boost::json::object body{{"unseal_threshold", unseal_threshold_}};
+    if (!operator_names_.empty()) {
+      body["operator_names"] = boost::json::value_from(operator_names_);
+    } else {
+      body["operators"] = operators_;
+    }
+    return body;
+  };
+  auto print_hint = [](int code, bool tokens) {
+    if (code == 0 && tokens) {
+      std::cerr << "Hand each operator its registration token (single use): operator register --registration-token …\n";
+    }
+    return code;
+  };
+  if (*unseal_) {
+    auto t = token("operator unseal");
+    if (!t) return 2;
+    boost::json::object body;
+    if (!passphrase_.empty()) {
+      auto p = passphrase_of("operator unseal", passphrase_);
+      if (!p) return 2;
+      body["passphrase"] = *p;
+      secure_zero(p->data(), p->size());
+      if (!operator_id_.empty()) body["operator"] = operator_id_;
+    }
+    auto text = boost::json::serialize(body);
+    const int code = call("operator unseal", options_, *t, {http::verb::post, "/api/v1/chamber/unseal", text}, 200);
+    secure_zero(text.data(), text.size());
+    return code;
+  }
+  if (*register_) {
+    auto reg = resolve("operator register", "--registration-token", registration_token_);
+    if (!reg) return 2;
+    auto p = passphrase_of("operator register", passphrase_);
+    if (!p) return 2;
+    auto text = boost::json::serialize(boost::json::object{{"passphrase", *p}});
+    secure_zero(p->data(), p->size());
+    const int code = call("operator register", options_, *reg, {http::verb::post, "/api/v1/chamber/register", text}, 200);
+    secure_zero(text.data(), text.size());
+    return code;
+  }
+  const std::string rotate = "/api/v1/chamber/rotate/";
+  if (*rotate_kms_) {
+    auto t = token("operator rotate kms");
+    if (!t) return 2;
+    boost::json::object body{{"kms_key_arns", boost::json::value_from(kms_key_arns_)}, {"kms_threshold", kms_threshold_}};
+    return call("operator rotate kms", options_, *t, {http::verb::post, rotate + "kms", boost::json::serialize(body)}, 200);
+  }
+  if (*rotate_quorum_) {
+    auto t = token("operator rotate quorum");
+    if (!t) return 2;
+    return print_hint(call("operator rotate quorum", options_, *t,
+                           {http::verb::post, rotate + "quorum", boost::json::serialize(quorum_body())}, 200),
+                      true);
+  }
+  if (*rotate_unseal_) {
+    auto t = token("operator rotate unseal");
+    if (!t) return 2;
+    return print_hint(call("operator rotate unseal", options_, *t, {http::verb::post, rotate + "unseal", "{}"}, 200), true);
+  }
+  if (*rotate_mode_) {
+    auto t = token("operator rotate mode");
+    if (!t) return 2;
+    boost::json::object body = mode_ == "quorum" ? quorum_body() : boost::json::object{};
+    body["mode"] = mode_;
+    return print_hint(call("operator rotate mode", options_, *t,
+                           {http::verb::post, rotate + "mode", boost::json::serialize(body)}, 200),
+                      mode_ == "quorum");
+  }
+  if (*rotate_cancel_) {
+    auto t = token("operator rotate cancel");
+    if (!t) return 2;
+    return call("operator rotate cancel", options_, *t, {http::verb::post, rotate + "cancel", "{}"}, 200);
+  }
+  return std::nullopt;
 }
 
 void OperatorCommands::connection_options(CLI::App& cmd, bool setup) {
@@ -181,16 +348,24 @@ std::optional<int> OperatorCommands::run_parsed() const {
     auto t = with_setup ? resolve("operator init", "--setup-token", setup_token_) : token("operator init");
     if (!t) return 2;
     boost::json::object body{{"kms_key_arns", boost::json::value_from(kms_key_arns_)}, {"kms_threshold", kms_threshold_}};
+    if (operators_ > 0 || !operator_names_.empty() || unseal_threshold_ > 0) {
+      if (operators_ > 0) body["operators"] = operators_;
+      if (!operator_names_.empty()) body["operator_names"] = boost::json::value_from(operator_names_);
+      body["unseal_threshold"] = unseal_threshold_;
+    }
     const int code = call("operator init", options_, *t, {http::verb::post, "/api/v1/chamber/init", boost::json::serialize(body)}, 200);
     if (code == 0 && with_setup) std::cerr << "Store the management token now: it is not shown again.\n";
+    if (code == 0 && operators_ + operator_names_.size() > 0) {
+      std::cerr << "Hand each operator its registration token (single use): operator register --registration-token …\n";
+    }
     return code;
   }
-  if (*seal_ || *unseal_) {
-    const std::string name = *seal_ ? "operator seal" : "operator unseal";
-    auto t = token(name);
+  if (*seal_) {
+    auto t = token("operator seal");
     if (!t) return 2;
-    return call(name, options_, *t, {http::verb::post, *seal_ ? "/api/v1/chamber/seal" : "/api/v1/chamber/unseal", ""}, 200);
+    return call("operator seal", options_, *t, {http::verb::post, "/api/v1/chamber/seal", ""}, 200);
   }
+  if (auto code = run_quorum()) return code;
   if (*policies_list_) {
     auto t = token("operator auth policies list");
     if (!t) return 2;

@@ -4,7 +4,9 @@
 //   operator generate-root-token            setup token → the first management token
 //   operator auth policies list|create|delete
 //   operator auth tokens list|create|revoke the Auth API (a management token)
-//   operator init|seal|unseal               the chamber's master key (KMS-only mode)
+//   operator init|seal|unseal               the chamber's master key (KMS-only or operator quorum)
+//   operator register                       an operator's passphrase, with its registration token
+//   operator rotate kms|quorum|unseal|mode|cancel  rotations while unsealed (scope chamber_rotate)
 // Every one takes --signer-url, --auth-token (or --setup-token), --ca-cert and
 // --allow-plaintext-signer; tokens may be given as env:VAR. Output is JSON on stdout; errors go
 // to stderr with what the signer answered. Exit 0 on success, 1 when the signer refused or
@@ -50,6 +52,22 @@ class OperatorCommands {
   CLI::App* unseal_ = nullptr;
   std::vector<std::string> kms_key_arns_;
   unsigned kms_threshold_ = 0;
+  // Operator quorum (init, register, unseal, rotate).
+  void quorum_options(CLI::App& cmd);
+  std::optional<int> run_quorum() const;
+  CLI::App* register_ = nullptr;
+  CLI::App* rotate_kms_ = nullptr;
+  CLI::App* rotate_quorum_ = nullptr;
+  CLI::App* rotate_unseal_ = nullptr;
+  CLI::App* rotate_mode_ = nullptr;
+  CLI::App* rotate_cancel_ = nullptr;
+  unsigned operators_ = 0;
+  unsigned unseal_threshold_ = 0;
+  std::vector<std::string> operator_names_;
+  std::string registration_token_;
+  std::string passphrase_;  // literal, env:VAR, or empty / "-": read from standard input
+  std::string operator_id_;
+  std::string mode_;
   std::string name_;                   // root token or client token name; policy to delete
   std::string policy_file_;            // policies create
   std::vector<std::string> policies_;  // tokens create

@@ -94,6 +94,12 @@ int run_server(const Config& config) {
     spdlog::error("configuration error: {}", egress.error().message);
     return 2;
   }
+  if (config.tee.platform == "nitro") {
+    // The enclave side is built piece by piece (tee/, controller/): its aTLS listener is not yet.
+    spdlog::error("tee.platform: nitro: the enclave's aTLS listener is not built into this version yet; the signer "
+                  "does not start without it");
+    return 2;
+  }
 
   auto store = open_slashing_store(config);
   if (!store) {
@@ -149,8 +155,11 @@ int run_server(const Config& config) {
   std::unique_ptr<keys::DynamoDbKeySource> dynamo_keys;
   std::unique_ptr<api::ChamberApi> chamber_api;
   if (!config.dynamodb_keys.table.empty()) {
+    seal::ChamberOptions chamber_options;
+    chamber_options.unseal_timeout = std::chrono::minutes(config.signer_state.unseal_timeout_minutes);
     chamber = std::make_unique<seal::Chamber>(
-        **state_store, seal::kms_wrapper_factory([&config](const std::string& region) { return kms_transport(config, region); }));
+        **state_store, seal::kms_wrapper_factory([&config](const std::string& region) { return kms_transport(config, region); }),
+        std::move(chamber_options));
     if (auto ok = chamber->open(); !ok) spdlog::error("seal: the chamber stays sealed: {}", ok.error().message);
     spdlog::info("seal: chamber {}", seal::state_name(chamber->state()));
     auto transport = dynamodb_transport(config);

@@ -182,6 +182,29 @@ Result<DecryptResult> Kms::decrypt(std::span<const std::uint8_t> ciphertext, con
   return DecryptResult{std::move(*plaintext), string_field(*r, "KeyId")};
 }
 
+Result<RecipientDecryptResult> Kms::decrypt_for_recipient(std::span<const std::uint8_t> ciphertext,
+                                                          const EncryptionContext& context, std::string_view key_id,
+                                                          std::span<const std::uint8_t> attestation_document) const {
+  if (ciphertext.empty() || attestation_document.empty()) {
+    return Error::invalid("Decrypt (for recipient) with " + quoted(key_id) + ": empty ciphertext or attestation document");
+  }
+  boost::json::object body{{"CiphertextBlob", to_base64(ciphertext)},
+                           {"Recipient", boost::json::object{{"KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256"},
+                                                             {"AttestationDocument", to_base64(attestation_document)}}}};
+  if (!context.empty()) body["EncryptionContext"] = context_json(context);
+  if (!key_id.empty()) body["KeyId"] = key_id;
+  auto r = call("Decrypt", key_id, std::move(body));
+  if (!r) return r.error();
+  const std::string what = "Decrypt (for recipient) with " + quoted(key_id) + " on " + describe();
+  if (const auto* p = r->if_contains("Plaintext"); p != nullptr && p->is_string() && !p->as_string().empty()) {
+    scrub_field(*r, "Plaintext");
+    return Error::unavailable(what + ": the answer carried the plaintext in the clear instead of for the recipient");
+  }
+  auto sealed = blob_field(*r, "CiphertextForRecipient", what);
+  if (!sealed) return sealed.error();
+  return RecipientDecryptResult{std::move(*sealed), string_field(*r, "KeyId")};
+}
+
 Result<DataKey> Kms::generate_data_key(std::string_view key_id, std::size_t bytes,
                                        const EncryptionContext& context) const {
   if (bytes == 0 || bytes > kMaxDataKey) {

@@ -68,6 +68,13 @@ struct DecryptResult {
   std::string key_arn;  // the key that decrypted
 };
 
+// Decrypt for a Nitro Enclave: KMS checked the attestation document (and the key policy's
+// kms:RecipientAttestation conditions) and encrypted the plaintext to the document's public key.
+struct RecipientDecryptResult {
+  ByteVector ciphertext_for_recipient;  // CMS EnvelopedData (DER); only the enclave's private key opens it
+  std::string key_arn;
+};
+
 struct DataKey {
   KmsPlaintext plaintext;
   ByteVector ciphertext;  // the same bytes under the KMS key; decrypt() gives them back
@@ -104,6 +111,13 @@ class Kms {
   // so a blob swapped for one under a key the attacker controls is not decrypted with it.
   Result<DecryptResult> decrypt(std::span<const std::uint8_t> ciphertext, const EncryptionContext& context,
                                 std::string_view key_id = {}) const;
+
+  // Decrypt with a Recipient: KMS returns the plaintext encrypted (RSAES_OAEP_SHA_256) to the
+  // public key inside `attestation_document` instead of in the clear. What KMS answers in the
+  // clear (Plaintext) is refused: a KMS endpoint that ignores the recipient is not trusted.
+  Result<RecipientDecryptResult> decrypt_for_recipient(std::span<const std::uint8_t> ciphertext,
+                                                       const EncryptionContext& context, std::string_view key_id,
+                                                       std::span<const std::uint8_t> attestation_document) const;
 
   // A fresh random key of `bytes` bytes (32 for AES-256) from KMS, in the clear and wrapped
   // under `key_id` with `context`. invalid_argument for 0 or more than kMaxDataKey bytes.

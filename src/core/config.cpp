@@ -198,10 +198,18 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("signer_state.refresh_interval_seconds", "uint",
                          "dynamodb backend: how often a replica re-reads the state, e.g. to see revocations (0: never)",
                          [](Config& c) -> std::uint32_t& { return c.signer_state.refresh_interval_seconds; }));
+  f.push_back(uint_field("signer_state.unseal_timeout_minutes", "uint",
+                         "Operator-quorum unseal: how long a submitted passphrase's share stays usable by every "
+                         "replica (1 to 1440; a seal discards them at once)",
+                         [](Config& c) -> std::uint32_t& { return c.signer_state.unseal_timeout_minutes; }));
   f.push_back(string_field("aws.region",
                            "AWS region of the DynamoDB tables (default: tee.nitro.aws.region, AWS_REGION, "
                            "AWS_DEFAULT_REGION)",
                            [](Config& c) -> std::string& { return c.aws.region; }));
+  f.push_back(enum_field("tee.platform", {"none", "nitro"},
+                         "Trusted execution: none, or nitro (run inside an AWS Nitro Enclave; needs tls.mode atls and "
+                         "signer_state.backend dynamodb)",
+                         [](Config& c) -> std::string& { return c.tee.platform; }));
   f.push_back(string_field("tee.nitro.aws.region",
                            "AWS region in Nitro mode; used for DynamoDB like aws.region (the two must agree when both "
                            "are set)",
@@ -259,7 +267,7 @@ bool is_unsupported_section(const std::string& path) {
   for (std::string_view k : kStructuredKeys) {
     if (k == path || k.rfind(path + ".", 0) == 0) return false;
   }
-  for (const char* s : {"signer_state.unseal_timeout_minutes", "tee", "chamber", "key_sources.dynamodb.keygen",
+  for (const char* s : {"chamber", "key_sources.dynamodb.keygen",
                         "key_sources.dynamodb.writable", "key_sources.dynamodb.key_refresh_interval_minutes"}) {
     const std::string p(s);
     if (path == p || path.rfind(p + ".", 0) == 0) return true;
@@ -560,12 +568,26 @@ void validate_config(const Config& config) {
       throw ConfigError("key_sources.dynamodb.table: must differ from the signer state and anti-slashing tables");
     }
   }
+  if (config.signer_state.unseal_timeout_minutes < 1 || config.signer_state.unseal_timeout_minutes > 1440) {
+    throw ConfigError("signer_state.unseal_timeout_minutes: between 1 and 1440 (a day), got " +
+                      std::to_string(config.signer_state.unseal_timeout_minutes));
+  }
   if (config.signer_state.backend == "file" && config.signer_state.path.empty()) {
     throw ConfigError("signer_state.path: required for the file backend");
   }
-  if (config.tls.mode == "atls") {
-    throw ConfigError("tls.mode: atls is only available inside a Nitro Enclave (tee.platform: nitro), which this "
-                      "version does not support yet; use file");
+  if (config.tls.mode == "atls" && config.tee.platform != "nitro") {
+    throw ConfigError("tls.mode: atls is only available inside a Nitro Enclave (tee.platform: nitro); use file "
+                      "outside one");
+  }
+  if (config.tee.platform == "nitro") {
+    if (config.tls.mode != "atls") {
+      throw ConfigError("tee.platform: nitro needs tls.mode: atls (clients verify the enclave's attestation instead of "
+                        "a CA; TLS ends inside the enclave)");
+    }
+    if (config.signer_state.backend != "dynamodb") {
+      throw ConfigError("tee.platform: nitro needs a persistent signer_state: set signer_state.backend: dynamodb and "
+                        "signer_state.table (an enclave has no disk that outlives it)");
+    }
   }
   if (config.tls.mode == "file" && (config.tls.cert_path.empty() || config.tls.key_path.empty())) {
     throw ConfigError("tls.mode file needs tls.file.cert_path and tls.file.key_path");

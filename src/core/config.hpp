@@ -79,8 +79,9 @@ struct EgressEndpointConfig {
   bool operator==(const EgressEndpointConfig&) const = default;
 };
 
-// tee: the AWS region and egress of Nitro mode so far (tee.platform is not built into this version).
+// tee: Nitro mode (see tee/ and controller/).
 struct TeeConfig {
+  std::string platform = "none";  // none | nitro
   std::string nitro_aws_region;  // tee.nitro.aws.region: the region of KMS and DynamoDB as seen from the enclave
   std::vector<EgressEndpointConfig> egress;  // tee.nitro.egress.endpoints (file only: a list of mappings)
 };
@@ -120,6 +121,7 @@ struct SignerStateConfig {
   std::string path = "./data/state";   // file backend: a directory
   std::string table;                   // dynamodb backend
   std::uint32_t refresh_interval_seconds = 1;  // dynamodb: how often replicas re-read it (0: never)
+  std::uint32_t unseal_timeout_minutes = 30;   // quorum unseal: how long submitted operator shares stay usable
 };
 
 struct LoggingConfig {

@@ -50,7 +50,9 @@ TEST(Cli, BadValuesAreRefused) {
                                          {"anti_slashing: {backend: mysql}\n", "mysql"},
                                          {"key_sources: {filesystem: {paths: {a: 1}}}\n", "key_sources.filesystem.paths"},
                                          {"tls: {mode: file}\n", "tls.file.cert_path"},
-                                         {"tee: {platform: nitro}\n", "not supported"},
+                                         {"tee: {platform: nitro}\n", "tee.platform: nitro needs tls.mode: atls"},
+                                         {"tls: {mode: atls}\n", "only available inside a Nitro Enclave"},
+                                         {"tee: {platform: nitro}\ntls: {mode: atls}\n", "persistent signer_state"},
                                          {"tee: {nitro: {egress: {endpoints: [{hostname: a.example, loopback: 10.0.0.1, "
                                           "vsock_port: 8000}]}}}\n",
                                           "tee.nitro.egress.endpoints[0] (a.example): loopback '10.0.0.1'"},

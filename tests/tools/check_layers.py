@@ -14,9 +14,10 @@ ALLOWED = {
     "state": {"core", "aws"},
     "seal": {"core", "crypto", "aws", "state"},
     "tee": {"core", "crypto"},
+    "controller": {"core", "tee"},
     "auth": {"core", "state"},
     "api": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "auth"},
-    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "tee", "auth", "api"},
+    "app": {"core", "ssz", "crypto", "keys", "slashing", "aws", "state", "seal", "tee", "controller", "auth", "api"},
 }
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".") / "src"
 include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')

@@ -101,19 +101,31 @@ TEST(Config, FlagAndEnvNamesDeriveFromPath) {
   EXPECT_EQ(find_config_field("anti_slashing.path")->flag(), "--anti-slashing-path");
 }
 
-TEST(Config, TeeRegionIsReadWhileTheRestOfTeeIsRefused) {
+TEST(Config, TeeSection) {
   Config c;
-  apply_config_text(c, "tee:\n  nitro:\n    aws: {region: eu-west-1}\n", "t.yaml");
+  EXPECT_EQ(c.tee.platform, "none");
+  apply_config_text(c, "tee:\n  platform: nitro\n  nitro:\n    aws: {region: eu-west-1}\n", "t.yaml");
+  EXPECT_EQ(c.tee.platform, "nitro");
   EXPECT_EQ(c.tee.nitro_aws_region, "eu-west-1");
-  auto msg = error_of([&] { apply_config_text(c, "tee: {platform: nitro}\n", "t.yaml"); });
-  EXPECT_NE(msg.find("'tee.platform' is not supported"), std::string::npos) << msg;
   std::string env_ok = "CONTAINMENT_TEE__NITRO__AWS__REGION=us-east-2";
   char* env[] = {env_ok.data(), nullptr};
   apply_config_env(c, env);
   EXPECT_EQ(c.tee.nitro_aws_region, "us-east-2");
-  std::string env_bad = "CONTAINMENT_TEE__PLATFORM=nitro";
-  char* bad[] = {env_bad.data(), nullptr};
-  EXPECT_NE(error_of([&] { apply_config_env(c, bad); }).find("not supported"), std::string::npos);
+  auto msg = error_of([&] { apply_config_text(c, "tee: {platfrom: nitro}\n", "t.yaml"); });
+  EXPECT_NE(msg.find("did you mean 'tee.platform'"), std::string::npos) << msg;
+  EXPECT_NE(error_of([&] { apply_config_text(c, "tee: {platform: sgx}\n", "t.yaml"); }).find("sgx"), std::string::npos);
+
+  // Nitro mode needs aTLS and a signer state that outlives the enclave; aTLS needs Nitro mode.
+  Config n;
+  n.tee.platform = "nitro";
+  EXPECT_NE(error_of([&] { validate_config(n); }).find("needs tls.mode: atls"), std::string::npos);
+  n.tls.mode = "atls";
+  EXPECT_NE(error_of([&] { validate_config(n); }).find("signer_state.backend: dynamodb"), std::string::npos);
+  n.signer_state.backend = "dynamodb";
+  n.signer_state.table = "state";
+  EXPECT_EQ(error_of([&] { validate_config(n); }), "");
+  n.tee.platform = "none";
+  EXPECT_NE(error_of([&] { validate_config(n); }).find("only available inside a Nitro Enclave"), std::string::npos);
 }
 
 TEST(Config, EgressEndpointsFromTheFileAndTheEnvironment) {
@@ -149,6 +161,16 @@ TEST(Config, EgressEndpointsFromTheFileAndTheEnvironment) {
   EXPECT_NE(msg.find("unknown configuration key 'tee.nitro.egress.endpoints[0].loopbak'"), std::string::npos) << msg;
   msg = error_of([&] { apply_config_text(c, "tee: {nitro: {egress: {endpoints: 5}}}\n", "e.yaml"); });
   EXPECT_NE(msg.find("expected a list"), std::string::npos) << msg;
+}
+
+TEST(Config, UnsealTimeoutMinutesIsRead) {
+  Config c;
+  EXPECT_EQ(c.signer_state.unseal_timeout_minutes, 30u);
+  apply_config_text(c, "signer_state: {backend: file, path: /s, unseal_timeout_minutes: 10}\n", "s.yaml");
+  EXPECT_EQ(c.signer_state.unseal_timeout_minutes, 10u);
+  EXPECT_NO_THROW(validate_config(c));
+  c.signer_state.unseal_timeout_minutes = 0;
+  EXPECT_NE(error_of([&] { validate_config(c); }).find("signer_state.unseal_timeout_minutes"), std::string::npos);
 }
 
 TEST(Config, Validation) {

@@ -1,0 +1,148 @@
+#include "controller/controller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <charconv>
+#include <fstream>
+#include <thread>
+
+#include "tee/egress.hpp"
+#include "tee/forwarder.hpp"
+
+namespace cc::controller {
+
+namespace {
+
+Result<std::uint32_t> number(std::string_view text, std::uint32_t max, const std::string& what) {
+  std::uint32_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0 || v > max) {
+    return Error::invalid(what + ": '" + std::string(text) + "' is not a port from 1 to " + std::to_string(max));
+  }
+  return v;
+}
+
+// Runs an io_context on a thread of its own for the life of the object.
+class IoThread {
+ public:
+  IoThread() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
+  ~IoThread() {
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::vector<IngressMapping>> parse_ingress(std::string_view text) {
+  std::vector<IngressMapping> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    if (item.empty()) continue;
+    const auto colon = item.find(':');
+    const std::string where = "ingress '" + std::string(item) + "'";
+    auto tcp = number(item.substr(0, colon), 65535, where);
+    if (!tcp) return tcp.error();
+    auto vsock = colon == std::string_view::npos ? tcp : number(item.substr(colon + 1), 0xFFFFFFFEu, where);
+    if (!vsock) return vsock.error();
+    for (const auto& m : out) {
+      if (m.tcp_port == *tcp) return Error::invalid(where + ": TCP port " + std::to_string(*tcp) + " is listed twice");
+    }
+    out.push_back({static_cast<std::uint16_t>(*tcp), *vsock});
+  }
+  return out;
+}
+
+bool Controller::wait_stopped(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void Controller::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+}
+
+Status Controller::run() {
+  IoThread pipes;
+  auto proxies = tee::start_parent_proxies(pipes.io(), options_.egress);
+  if (!proxies) return proxies.error();
+
+  auto enclave = cli_.run_enclave(options_.enclave);
+  if (!enclave) return enclave.error();
+  spdlog::info("controller: enclave {} started (CID {}, {} CPUs, {} MiB)", enclave->id, enclave->cid,
+               options_.enclave.cpu_count, options_.enclave.memory_mib);
+  {
+    std::ofstream id_file(options_.enclave_id_file, std::ios::trunc);
+    id_file << enclave->id << "\n";
+    if (!id_file) spdlog::warn("controller: cannot record the enclave id in {}", options_.enclave_id_file);
+  }
+  auto fail = [&](const Error& e) -> Status {
+    if (auto t = cli_.terminate_enclave(enclave->id); !t) spdlog::error("controller: {}", t.error().message);
+    return e;
+  };
+
+  std::vector<std::unique_ptr<tee::Forwarder>> ingress;
+  for (const auto& m : options_.ingress) {
+    auto f = std::make_unique<tee::Forwarder>(pipes.io(), tee::SocketAddress::tcp(options_.listen_address, m.tcp_port),
+                                              tee::SocketAddress::vsock(enclave->cid, m.vsock_port));
+    if (auto ok = f->start(); !ok) return fail(ok.error());
+    ingress.push_back(std::move(f));
+  }
+
+  // Hand over the configuration, looking between attempts whether the enclave is still there
+  // (one that dies while booting must not keep the pod waiting for the whole boot timeout).
+  const auto boot_deadline = std::chrono::steady_clock::now() + options_.boot_timeout;
+  const auto boot_address = tee::SocketAddress::vsock(enclave->cid, options_.boot_port);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(boot_deadline - std::chrono::steady_clock::now());
+    auto sent = tee::send_boot_package(boot_address, options_.boot, std::min(left, std::chrono::milliseconds(2000)));
+    if (sent) break;
+    if (sent.error().kind != Error::Kind::unavailable || left <= std::chrono::milliseconds(2000)) return fail(sent.error());
+    if (wait_stopped(std::chrono::milliseconds(0))) return fail(Error::unavailable("stopped while the enclave was booting"));
+    auto list = cli_.describe_enclaves();
+    if (list && std::none_of(list->begin(), list->end(), [&](const EnclaveInfo& e) { return e.id == enclave->id; })) {
+      return Error::unavailable("the enclave " + enclave->id + " is gone (it stopped while booting)");
+    }
+  }
+  spdlog::info("controller: the enclave took its configuration; watching it every {} ms",
+               options_.watch_interval.count());
+
+  while (!wait_stopped(options_.watch_interval)) {
+    auto list = cli_.describe_enclaves();
+    if (!list) {
+      spdlog::warn("controller: {}", list.error().message);
+      continue;  // nitro-cli hiccup: the next look decides
+    }
+    const auto it = std::find_if(list->begin(), list->end(), [&](const EnclaveInfo& e) { return e.id == enclave->id; });
+    if (it == list->end()) return Error::unavailable("the enclave " + enclave->id + " is gone");
+    if (it->state != "RUNNING") return fail(Error::unavailable("the enclave " + enclave->id + " is " + it->state));
+  }
+  spdlog::info("controller: stopping; terminating enclave {}", enclave->id);
+  if (auto t = cli_.terminate_enclave(enclave->id); !t) return t;
+  std::remove(options_.enclave_id_file.c_str());
+  return {};
+}
+
+Status stop_enclave(const std::string& nitro_cli, const std::string& enclave_id_file) {
+  std::string id;
+  std::ifstream in(enclave_id_file);
+  std::getline(in, id);
+  return NitroCli(nitro_cli).terminate_enclave(id);
+}
+
+}  // namespace cc::controller
