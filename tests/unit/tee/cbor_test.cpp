@@ -1,0 +1,127 @@
+// The strict CBOR layer: what decode() refuses, and that builders write the shortest encodings
+// (what serde_cbor and COSE produce), byte for byte.
+#include "tee/cbor.hpp"
+
+#include <gtest/gtest.h>
+
+namespace cc::tee::cbor {
+namespace {
+
+ByteVector hex(std::string_view text) {
+  return from_hex(text).value();
+}
+
+ByteVector encoded(const Item& item) {
+  return encode(item).value();
+}
+
+TEST(Cbor, IntegersUseTheShortestForm) {
+  EXPECT_EQ(encoded(uint(0)), hex("00"));
+  EXPECT_EQ(encoded(uint(23)), hex("17"));
+  EXPECT_EQ(encoded(uint(24)), hex("1818"));
+  EXPECT_EQ(encoded(uint(256)), hex("190100"));
+  EXPECT_EQ(encoded(uint(65536)), hex("1a00010000"));
+  EXPECT_EQ(encoded(uint(1ULL << 32)), hex("1b0000000100000000"));
+  EXPECT_EQ(encoded(integer(-1)), hex("20"));
+  EXPECT_EQ(encoded(integer(-35)), hex("3822"));  // ES384, as in every Nitro protected header
+  EXPECT_EQ(encoded(integer(-1000)), hex("3903e7"));
+}
+
+TEST(Cbor, StringsMapsArraysAndTags) {
+  EXPECT_EQ(encoded(text("SHA384")), hex("66534841333834"));
+  EXPECT_EQ(encoded(bytes(ByteVector{})), hex("40"));
+  EXPECT_EQ(encoded(bytes(hex("0102"))), hex("420102"));
+  EXPECT_EQ(encoded(null()), hex("f6"));
+  EXPECT_EQ(encoded(boolean(true)), hex("f5"));
+  const std::pair<Item, Item> alg[] = {{uint(1), integer(-35)}};
+  EXPECT_EQ(encoded(map(alg)), hex("a1013822"));
+  const Item parts[] = {uint(1), text("a")};
+  EXPECT_EQ(encoded(array(parts)), hex("82016161"));
+  EXPECT_EQ(encoded(tag(18, uint(1))), hex("d201"));
+}
+
+TEST(Cbor, DecodeRefusesTrailingTruncatedEmptyAndOversizedInput) {
+  auto trailing = decode(hex("0100"), 16, "input");
+  ASSERT_FALSE(trailing);
+  EXPECT_NE(trailing.error().message.find("1 trailing bytes"), std::string::npos) << trailing.error().message;
+
+  auto truncated = decode(hex("5820aabb"), 16, "input");  // a 32-byte string with 2 bytes
+  ASSERT_FALSE(truncated);
+  EXPECT_NE(truncated.error().message.find("truncated"), std::string::npos) << truncated.error().message;
+
+  EXPECT_FALSE(decode({}, 16, "input"));
+  auto oversized = decode(ByteVector(17, 0), 16, "input");
+  ASSERT_FALSE(oversized);
+  EXPECT_NE(oversized.error().message.find("more than the limit of 16"), std::string::npos);
+
+  auto malformed = decode(hex("1c"), 16, "input");  // additional information 28 is reserved
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().kind, Error::Kind::invalid_argument);
+}
+
+TEST(Cbor, ReadersCheckTypeAndSizeAndNameTheField) {
+  Item text_item = decode(hex("6161"), 16, "x").value();
+  auto wrong = bytes_of(text_item.get(), "payload.nonce", 0, 8);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().message, "payload.nonce: expected a byte string, got text string");
+
+  Item three = decode(hex("43010203"), 16, "x").value();
+  auto small = bytes_of(three.get(), "pcr", 48, 48);
+  ASSERT_FALSE(small);
+  EXPECT_EQ(small.error().message, "pcr: 3 bytes, expected 48");
+  EXPECT_EQ(bytes_of(three.get(), "pcr", 0, 3).value().size(), 3u);
+
+  // Indefinite-length (chunked) strings are refused rather than reassembled.
+  Item chunked = decode(hex("5f420102ff"), 16, "x").value();
+  EXPECT_FALSE(bytes_of(chunked.get(), "chunked", 0, 8));
+
+  Item negative = decode(hex("20"), 16, "x").value();
+  EXPECT_FALSE(uint_of(negative.get(), "timestamp"));
+  EXPECT_EQ(int_of(negative.get(), "alg").value(), -1);
+}
+
+TEST(Cbor, TextKeyedMapsRefuseDuplicatesAndNonTextKeys) {
+  // {"a": 1, "a": 2}
+  Item duplicate = decode(hex("a2616101616102"), 32, "x").value();
+  auto dup = text_keyed(duplicate.get(), "payload", 8);
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().message.find("\"a\" given twice"), std::string::npos);
+
+  Item int_key = decode(hex("a10102"), 32, "x").value();
+  EXPECT_FALSE(text_keyed(int_key.get(), "payload", 8));
+
+  // An indefinite-length map reads like a definite one.
+  Item indefinite = decode(hex("bf616101616202ff"), 32, "x").value();
+  auto entries = text_keyed(indefinite.get(), "payload", 8).value();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1].key, "b");
+
+  EXPECT_FALSE(text_keyed(indefinite.get(), "payload", 1));  // too many entries
+}
+
+TEST(Cbor, UntrustedTextIsMadePrintableForErrors) {
+  EXPECT_EQ(printable("module_id"), "module_id");
+  EXPECT_EQ(printable("a\nb\x1b[31m\xff"), "a?b?[31m?");
+  EXPECT_EQ(printable(std::string(40, 'x')), std::string(32, 'x') + "...");
+  // {"\n": 1, "\n": 2}: the duplicate-key error does not carry the newline.
+  Item duplicate = decode(hex("a2610a01610a02"), 32, "x").value();
+  auto dup = text_keyed(duplicate.get(), "payload", 8);
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().message.find('\n'), std::string::npos);
+}
+
+TEST(Cbor, ItemsShareAndReleaseReferences) {
+  Item a = text("shared");
+  {
+    Item b = a;
+    Item c = Item::share(a.get());
+    EXPECT_EQ(cbor_refcount(a.get()), 3u);
+  }
+  EXPECT_EQ(cbor_refcount(a.get()), 1u);
+  Item moved = std::move(a);
+  EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move): moved-from is empty by contract
+  EXPECT_EQ(cbor_refcount(moved.get()), 1u);
+}
+
+}  // namespace
+}  // namespace cc::tee::cbor
