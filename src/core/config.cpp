@@ -558,9 +558,9 @@ void apply_config_env(Config& config, char** environ_vars) {
       // A list of mappings: the value is its JSON (or YAML flow) text.
       try {
         apply_egress(config, YAML::Load(entry.substr(eq + 1)), "environment " + name);
-      } catch (const YAML::Exception& e) {
+      } catch (const YAML::Exception& error) {
         throw ConfigError("environment " + name + ": expected a JSON list of {hostname, port, loopback, vsock_port}: " +
-                          e.what());
+                          error.what());
       }
       continue;
     }
