@@ -43,9 +43,8 @@ std::string certificate_fingerprint(X509* cert) {
   return to_hex(std::span<const std::uint8_t>(md, len)).substr(2);
 }
 
-}  // namespace
-
-Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsFileOptions& options) {
+// A server context with the project's protocol floor and ciphers, no certificate yet.
+std::shared_ptr<ssl::context> base_server_context() {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
@@ -53,6 +52,28 @@ Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsFileOptions& opt
                    ec);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   SSL_CTX_set_cipher_list(ctx->native_handle(), "ECDHE+AESGCM:ECDHE+CHACHA20");
+  return ctx;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<ssl::context>> make_tls_context_from_pem(const std::string& cert_pem, const std::string& key_pem) {
+  auto ctx = base_server_context();
+  boost::system::error_code ec;
+  ctx->use_certificate_chain(boost::asio::buffer(cert_pem), ec);
+  if (ec) return Error::invalid("TLS certificate: " + openssl_reason(ec));
+  ctx->use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
+  if (ec) return Error::invalid("TLS private key: " + openssl_reason(ec));
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    ERR_clear_error();
+    return Error::invalid("TLS private key does not match the certificate");
+  }
+  return ctx;
+}
+
+Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsFileOptions& options) {
+  auto ctx = base_server_context();
+  boost::system::error_code ec;
   ctx->use_certificate_chain_file(options.cert_path, ec);
   if (ec) return Error::invalid("tls.file.cert_path " + options.cert_path + ": " + openssl_reason(ec));
   ctx->use_private_key_file(options.key_path, ssl::context::pem, ec);

@@ -20,4 +20,9 @@ struct TlsFileOptions {
 
 Result<std::shared_ptr<boost::asio::ssl::context>> make_tls_context(const TlsFileOptions& options);
 
+// The same protocol settings with a certificate and key held in memory (aTLS: made in the enclave,
+// never written to disk); no client authentication.
+Result<std::shared_ptr<boost::asio::ssl::context>> make_tls_context_from_pem(const std::string& cert_pem,
+                                                                            const std::string& key_pem);
+
 }  // namespace cc::api

@@ -127,6 +127,10 @@ ControllerCommands::ControllerCommands(CLI::App& app) {
   enclave_ = app.add_subcommand("enclave", "Entry point inside a Nitro Enclave: wait for the configuration, then run the signer");
   enclave_->add_option("--boot-vsock-port", boot_port_, "vsock port to receive the configuration on")->capture_default_str();
   enclave_->add_option("--boot-timeout-seconds", boot_timeout_seconds_, "How long to wait for it")->capture_default_str();
+  enclave_->add_option("--nsm-device", nsm_device_, "The Nitro Secure Module (a simulator socket in tests)")
+      ->capture_default_str();
+  enclave_->add_option("--hosts-file", hosts_file_, "Where the egress names are mapped to their loopbacks")
+      ->capture_default_str();
 }
 
 std::optional<int> ControllerCommands::run_parsed() const {
@@ -222,6 +226,8 @@ int ControllerCommands::run_enclave() const {
           return c.error();
         }
         config = std::move(*c);
+        config->tee.nsm_device = nsm_device_;
+        config->tee.hosts_file = hosts_file_;
         return {};
       });
   if (!package) {

@@ -44,6 +44,8 @@ class ControllerCommands {
   unsigned boot_timeout_seconds_ = 600;
   std::string nitro_cli_ = "nitro-cli";
   std::string enclave_id_file_ = "/tmp/containment-chamber-enclave.id";
+  std::string nsm_device_ = "/dev/nsm";
+  std::string hosts_file_ = "/etc/hosts";
   std::string env_error_;  // a malformed ENCLAVE_* number, reported when the controller runs
 };
 

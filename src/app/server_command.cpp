@@ -14,7 +14,9 @@
 #include "app/server_metrics.hpp"
 #include "app/aws_factory.hpp"
 #include "app/store_factory.hpp"
+#include "tee/atls_attestation.hpp"
 #include "tee/egress.hpp"
+#include "tee/nsm_client.hpp"
 #include "app/tls_listener.hpp"
 #include "auth/access_control.hpp"
 #include "keys/dynamodb_source.hpp"
@@ -96,11 +98,31 @@ int run_server(const Config& config) {
     spdlog::error("configuration error: {}", egress.error().message);
     return 2;
   }
+  // Nitro mode: the NSM, then the way out (hosts file and egress forwarders) before anything
+  // reaches AWS or PostgreSQL; the way in (vsock → the listeners) once they listen.
+  std::shared_ptr<tee::NsmClient> nsm;
+  std::unique_ptr<tee::PipeThread> pipes;
+  std::vector<std::unique_ptr<tee::Forwarder>> egress_forwarders, ingress_forwarders;
   if (config.tee.platform == "nitro") {
-    // The enclave side is built piece by piece (tee/, controller/): its aTLS listener is not yet.
-    spdlog::error("tee.platform: nitro: the enclave's aTLS listener is not built into this version yet; the signer "
-                  "does not start without it");
-    return 2;
+    auto client = tee::NsmClient::open(config.tee.nsm_device);
+    if (!client) {
+      spdlog::error("tee.platform nitro: cannot open the Nitro Secure Module at {} (is this an enclave?): {}",
+                    config.tee.nsm_device, client.error().message);
+      return 1;
+    }
+    nsm = std::make_shared<tee::NsmClient>(std::move(*client));
+    if (auto ok = tee::write_hosts_file(config.tee.hosts_file, config.tee.egress); !ok) {
+      spdlog::error("tee.platform nitro: {}", ok.error().message);
+      return 1;
+    }
+    pipes = std::make_unique<tee::PipeThread>();
+    auto started = tee::start_egress_forwarders(pipes->io(), config.tee.egress);
+    if (!started) {
+      spdlog::error("tee.platform nitro: egress: {}", started.error().message);
+      return 1;
+    }
+    egress_forwarders = std::move(*started);
+    spdlog::info("tee: {} egress endpoint(s) mapped in {}", config.tee.egress.size(), config.tee.hosts_file);
   }
 
   auto store = open_slashing_store(config);
@@ -260,7 +282,20 @@ int run_server(const Config& config) {
                  config.server.listen_address);
   }
   std::unique_ptr<TlsListener> tls;
-  if (config.tls.mode == "file") {
+  if (config.tls.mode == "atls") {
+    auto started = TlsListener::start_atls(io, config, http_options,
+                                           [&router](api::HttpRequest&& req, api::Respond r) {
+                                             router.handle(std::move(req), std::move(r));
+                                           },
+                                           tee::nsm_attester(nsm));
+    if (!started) {
+      spdlog::error("cannot start the aTLS listener: {}", started.error().message);
+      return 1;
+    }
+    tls = std::move(started).value();
+    spdlog::info("containment-chamber listening on https://{}:{} (aTLS: attested certificate)",
+                 config.server.listen_address, tls->port());
+  } else if (config.tls.mode == "file") {
     auto started = TlsListener::start(io, config, http_options, [&router](api::HttpRequest&& req, api::Respond r) {
       router.handle(std::move(req), std::move(r));
     });
@@ -279,6 +314,22 @@ int run_server(const Config& config) {
   if (auto started = metrics.start(io, config.metrics); !started) {
     spdlog::error("{}", started.error().message);
     return 1;
+  }
+
+  if (pipes) {
+    // Ingress: each configured port's vsock twin carries connections to the listener inside.
+    std::vector<std::pair<std::uint32_t, std::uint16_t>> ports = {{config.server.listen_port, server->port()}};
+    if (tls) ports.emplace_back(config.tls.listen_port, tls->port());
+    if (metrics.port() != 0) ports.emplace_back(config.metrics.listen_port, metrics.port());
+    for (const auto& [vsock_port, tcp_port] : ports) {
+      auto f = std::make_unique<tee::Forwarder>(pipes->io(), tee::SocketAddress::vsock(tee::kVsockAnyCid, vsock_port),
+                                                tee::SocketAddress::tcp("127.0.0.1", tcp_port));
+      if (auto ok = f->start(); !ok) {
+        spdlog::error("tee.platform nitro: ingress: {}", ok.error().message);
+        return 1;
+      }
+      ingress_forwarders.push_back(std::move(f));
+    }
   }
 
   std::atomic<bool> stop_loading{false};

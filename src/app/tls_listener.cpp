@@ -32,6 +32,39 @@ Result<std::unique_ptr<TlsListener>> TlsListener::start(boost::asio::io_context&
   return listener;
 }
 
+namespace {
+
+constexpr auto kAtlsValidity = std::chrono::hours(12);
+
+Result<std::shared_ptr<boost::asio::ssl::context>> atls_context(const tee::Attester& attest) {
+  auto identity = tee::make_atls_identity(attest, "containment-chamber.enclave", kAtlsValidity);
+  if (!identity) return identity.error();
+  return api::make_tls_context_from_pem((*identity)->certificate_pem, (*identity)->private_key_pem);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TlsListener>> TlsListener::start_atls(boost::asio::io_context& io, const Config& config,
+                                                             const api::HttpServerOptions& base, api::Handler handler,
+                                                             tee::Attester attest) {
+  auto context = atls_context(attest);
+  if (!context) return context.error();
+  std::unique_ptr<TlsListener> listener(
+      new TlsListener(io, {}, std::chrono::duration_cast<std::chrono::seconds>(kAtlsValidity / 2)));
+  listener->attest_ = std::move(attest);
+  api::HttpServerOptions options = base;
+  options.port = config.tls.listen_port;
+  options.tls = *context;
+  try {
+    listener->server_ = std::make_unique<api::HttpServer>(io, options, std::move(handler));
+  } catch (const std::exception& e) {
+    return Error::unavailable(e.what());
+  }
+  listener->server_->start();
+  listener->watch();
+  return listener;
+}
+
 std::filesystem::file_time_type TlsListener::newest_change() const {
   std::filesystem::file_time_type newest{};
   for (const auto& path : {files_.cert_path, files_.key_path, files_.client_ca_path}) {
@@ -49,7 +82,7 @@ void TlsListener::reload(const char* why) {
       if (!ec) reload("SIGHUP");
     });
   }
-  auto context = api::make_tls_context(files_);
+  auto context = attest_ ? atls_context(attest_) : api::make_tls_context(files_);
   if (!context) {
     spdlog::error("TLS certificate reload ({}) failed, keeping the current one: {}", why, context.error().message);
     return;
@@ -63,7 +96,11 @@ void TlsListener::watch() {
   timer_.expires_after(interval_);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    if (newest_change() != seen_) reload("files changed");
+    if (attest_) {
+      reload("aTLS renewal");
+    } else if (newest_change() != seen_) {
+      reload("files changed");
+    }
     watch();
   });
 }

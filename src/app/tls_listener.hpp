@@ -1,5 +1,8 @@
 #pragma once
-// The HTTPS listener of `tls.mode: file`, beside the plain HTTP one. Its certificate is re-read on
+// The HTTPS listener of `tls.mode: file` or `atls`, beside the plain HTTP one. aTLS (Nitro mode):
+// the certificate is made in memory with an attestation document bound to its key
+// (tee/atls.hpp), valid 12 hours and made anew every 6, so a client never sees one expire.
+// File mode: Its certificate is re-read on
 // SIGHUP and when the files change (checked every tls.file.reload_interval_seconds); a reload
 // that fails keeps the current certificate and logs why. Open connections are never dropped by a
 // reload: new connections get the new context.
@@ -13,6 +16,7 @@
 #include "api/tls_context.hpp"
 #include "core/config.hpp"
 #include "core/result.hpp"
+#include "tee/atls.hpp"
 
 namespace cc::app {
 
@@ -21,6 +25,10 @@ class TlsListener {
   // Binds and starts; the error names the file or address that failed.
   static Result<std::unique_ptr<TlsListener>> start(boost::asio::io_context& io, const Config& config,
                                                     const api::HttpServerOptions& base, api::Handler handler);
+  // tls.mode atls: `attest` gives documents (the NSM in an enclave).
+  static Result<std::unique_ptr<TlsListener>> start_atls(boost::asio::io_context& io, const Config& config,
+                                                         const api::HttpServerOptions& base, api::Handler handler,
+                                                         tee::Attester attest);
   std::uint16_t port() const { return server_->port(); }
   void stop();
 
@@ -36,6 +44,7 @@ class TlsListener {
   boost::asio::signal_set hangup_;
   boost::asio::steady_timer timer_;
   std::filesystem::file_time_type seen_{};
+  tee::Attester attest_;  // atls mode when set
 };
 
 }  // namespace cc::app

@@ -24,23 +24,6 @@ Result<std::uint32_t> number(std::string_view text, std::uint32_t max, const std
   return v;
 }
 
-// Runs an io_context on a thread of its own for the life of the object.
-class IoThread {
- public:
-  IoThread() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
-  ~IoThread() {
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  boost::asio::io_context& io() { return io_; }
-
- private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
-
 }  // namespace
 
 Result<std::vector<IngressMapping>> parse_ingress(std::string_view text) {
@@ -78,7 +61,7 @@ void Controller::stop() {
 }
 
 Status Controller::run() {
-  IoThread pipes;
+  tee::PipeThread pipes;
   auto proxies = tee::start_parent_proxies(pipes.io(), options_.egress);
   if (!proxies) return proxies.error();
 

@@ -84,6 +84,10 @@ struct TeeConfig {
   std::string platform = "none";  // none | nitro
   std::string nitro_aws_region;  // tee.nitro.aws.region: the region of KMS and DynamoDB as seen from the enclave
   std::vector<EgressEndpointConfig> egress;  // tee.nitro.egress.endpoints (file only: a list of mappings)
+  // Not configuration keys: where the enclave entry point finds its device and writes its hosts
+  // file (`containment-chamber enclave --nsm-device/--hosts-file`, for tests outside an enclave).
+  std::string nsm_device = "/dev/nsm";
+  std::string hosts_file = "/etc/hosts";
 };
 
 // Static access policies (the auth section). Validated further when the server starts.

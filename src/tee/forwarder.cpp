@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -251,6 +252,17 @@ void Forwarder::stop() {
 ForwarderStats Forwarder::stats() const {
   return {shared_->accepted.load(), shared_->refused.load(), shared_->connect_failures.load(),
           shared_->active.load(),   shared_->bytes_up.load(), shared_->bytes_down.load()};
+}
+
+PipeThread::PipeThread()
+    : work_(new asio::executor_work_guard<asio::io_context::executor_type>(io_.get_executor()),
+            [](void* p) { delete static_cast<asio::executor_work_guard<asio::io_context::executor_type>*>(p); }),
+      thread_([this] { io_.run(); }) {}
+
+PipeThread::~PipeThread() {
+  work_.reset();
+  io_.stop();
+  thread_.join();
 }
 
 }  // namespace cc::tee

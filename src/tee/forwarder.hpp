@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "core/result.hpp"
 #include "tee/socket_address.hpp"
@@ -70,6 +71,26 @@ class Forwarder {
   ForwarderOptions options_;
   std::shared_ptr<Shared> shared_;
   std::uint16_t tcp_port_ = 0;
+};
+
+}  // namespace cc::tee
+
+namespace cc::tee {
+
+// An io_context run by a thread of its own for the life of the object: the home of a process's
+// forwarders, independent of its other event loops (they must carry bytes before those start).
+class PipeThread {
+ public:
+  PipeThread();
+  ~PipeThread();
+  PipeThread(const PipeThread&) = delete;
+  PipeThread& operator=(const PipeThread&) = delete;
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  boost::asio::io_context io_;
+  std::unique_ptr<void, void (*)(void*)> work_;
+  std::thread thread_;
 };
 
 }  // namespace cc::tee
