@@ -7,11 +7,13 @@
 // the rendered objects; every rendered object is also validated offline against the Kubernetes schemas
 // (kubernetes-models; the Prometheus Operator's for the ServiceMonitor).
 //
-//   node tests/helm/chart_test.mjs <work dir>
+//   node tests/helm/chart_test.mjs <work dir> [containment-chamber binary]
+// With the binary, the configuration the chart renders by default also starts the real signer (/upcheck answers).
 // Ends with "N passed, M failed"; exits non-zero when anything failed.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
@@ -22,6 +24,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 const chart = join(repo, "deploy/helm/containment-chamber");
 const work = resolve(process.argv[2] ?? join(repo, "build/helm-test"));
+const signerBinary = process.argv[3] ? resolve(process.argv[3]) : null;
 mkdirSync(work, { recursive: true });
 
 // ---------------------------------------------------------------------------------------------- helm binaries
@@ -401,12 +404,47 @@ for (const helm of helms) {
   }
 }
 
+// The chart's default configuration file is one the signer accepts: it starts on it and answers /upcheck (the data
+// paths and the listener moved to a scratch directory and loopback through CONTAINMENT_* variables, as a pod
+// could).
+if (signerBinary) {
+  test("the default rendered configuration starts the real signer", async () => {
+    const cfgFile = join(work, "rendered-config.yaml");
+    const r = template(helms[0], []);
+    writeFileSync(cfgFile, Buffer.from(r.one("Secret").data["config.yaml"], "base64"));
+    const freePort = () => new Promise((ok) => { const s = createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => ok(p)); }); });
+    const port = await freePort(), metricsPort = await freePort();
+    const data = join(work, "signer-data");
+    mkdirSync(data, { recursive: true });
+    const child = spawn(signerBinary, ["server", "--config", cfgFile], {
+      env: { CONTAINMENT_SERVER__LISTEN_ADDRESS: "127.0.0.1", CONTAINMENT_SERVER__LISTEN_PORT: String(port),
+             CONTAINMENT_METRICS__LISTEN_ADDRESS: "127.0.0.1", CONTAINMENT_METRICS__LISTEN_PORT: String(metricsPort),
+             CONTAINMENT_ANTI_SLASHING__PATH: join(data, "slashing.sqlite"), CONTAINMENT_SIGNER_STATE__PATH: join(data, "state") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    try {
+      let status = 0;
+      for (let i = 0; i < 150 && child.exitCode === null && status !== 200; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/upcheck`).then((res) => res.status, () => 0);
+        if (status !== 200) await new Promise((ok) => setTimeout(ok, 200));
+      }
+      assert.equal(status, 200, `the signer did not answer /upcheck on the chart's configuration:\n${output}`);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((ok) => (child.exitCode !== null ? ok() : child.on("exit", ok)));
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------- run
 
 let passed = 0, failed = 0;
 for (const c of cases) {
   try {
-    c.fn();
+    await c.fn();
     passed++;
     console.log(`ok   ${c.name}`);
   } catch (e) {
