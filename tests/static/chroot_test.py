@@ -111,7 +111,8 @@ def main():
     print("root holds: " + " ".join(everything))
 
     log = open(os.path.join(work, "server.log"), "w")
-    server = subprocess.Popen(["chroot", f"--userspec={UID}:{UID}", root, "/usr/local/bin/containment-chamber", "server",
+    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+    server = subprocess.Popen([chroot, f"--userspec={UID}:{UID}", root, "/usr/local/bin/containment-chamber", "server",
                                "--config", "/etc/containment-chamber/config.yaml"],
                               env={}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
