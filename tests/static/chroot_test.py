@@ -2,8 +2,8 @@
 """The release binary (scripts/build-static.sh) in an empty root, as in the scratch image.
 
 A directory holds only the static binary, a CA bundle, the configuration, one EIP-2335 keystore (its password
-beside it) and an empty /data and /tmp. The signer runs there under chroot as uid 65532 with an empty environment:
-/upcheck answers, the key is listed, an attestation is signed (the same one again gives the same signature, per
+beside it), an /etc/hosts (as Kubernetes mounts one) and an empty /data and /tmp. The signer runs there under chroot as uid 65532 with an empty environment:
+/upcheck answers, the key is listed, a client run in the same root finds the signer by a name in /etc/hosts, an attestation is signed (the same one again gives the same signature, per
 EIP-3076 re-signing), a double vote is refused with 412 — the SQLite anti-slashing database lives in the empty
 root's /data — and /healthcheck reports ready.
 
@@ -89,6 +89,9 @@ def main():
         os.makedirs(os.path.join(root, d))
     shutil.copy2(binary, os.path.join(root, "usr/local/bin/containment-chamber"))
     shutil.copy2("/etc/ssl/certs/ca-certificates.crt", os.path.join(root, "etc/ssl/certs/ca-certificates.crt"))
+    # Kubernetes mounts /etc/hosts into every container; the static binary resolves names through it.
+    with open(os.path.join(root, "etc/hosts"), "w") as f:
+        f.write("127.0.0.1 localhost signer.test\n")
     # The keystore is written by the same static binary (a fast KDF: this tests the root, not scrypt).
     gen = subprocess.run([binary, "keys", "generate", "--count", "1", "--out", os.path.join(root, "keys"),
                           "--password", "chroot-test-password", "--kdf", "pbkdf2", "--insecure-fast-kdf"],
@@ -154,6 +157,12 @@ def main():
               f"{status} {body}")
         status, body = request(http_port, "POST", sign, attestation(10, 11, 9))
         check("a double vote is refused with 412", status == 412, f"{status} {body}")
+        status_cmd = subprocess.run([chroot, f"--userspec={UID}:{UID}", root, "/usr/local/bin/containment-chamber",
+                                     "operator", "status", "--signer-url", f"http://signer.test:{http_port}",
+                                     "--allow-plaintext-signer"], capture_output=True, text=True, env={}, timeout=30)
+        check("a client in the root resolves a name through /etc/hosts and reads the status",
+              status_cmd.returncode == 0 and status_cmd.stdout.lstrip().startswith("{"),
+              f"exit {status_cmd.returncode}: {status_cmd.stdout} {status_cmd.stderr}")
         check("the anti-slashing database is in the empty root's /data",
               os.path.exists(os.path.join(root, "data/slashing.sqlite")), os.listdir(os.path.join(root, "data")))
     finally:
