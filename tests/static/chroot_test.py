@@ -2,10 +2,11 @@
 """The release binary (scripts/build-static.sh) in an empty root, as in the scratch image.
 
 A directory holds only the static binary, a CA bundle, the configuration, one EIP-2335 keystore (its password
-beside it), an /etc/hosts (as Kubernetes mounts one) and an empty /data and /tmp. The signer runs there under chroot as uid 65532 with an empty environment:
-/upcheck answers, the key is listed, a client run in the same root finds the signer by a name in /etc/hosts, an attestation is signed (the same one again gives the same signature, per
-EIP-3076 re-signing), a double vote is refused with 412 — the SQLite anti-slashing database lives in the empty
-root's /data — and /healthcheck reports ready.
+beside it), an /etc/hosts (as Kubernetes mounts one) and an empty /data and /tmp. The signer runs there under
+chroot as uid 65532 with an empty environment: /upcheck answers, /healthcheck reports ready, the key is listed, an
+attestation is signed (the same one again gives the same signature, per EIP-3076 re-signing), a double vote is
+refused with 412 — the SQLite anti-slashing database lives in the empty root's /data — and a client run in the
+same root finds the signer by a name in /etc/hosts.
 
   tests/static/chroot_test.py <static binary> <work dir>
 Exit 77 (skipped) when the binary has not been built or the test does not run as root (chroot needs it).
