@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 
 packages=(
-  build-essential cmake ninja-build pkg-config git ca-certificates python3 openssl
+  build-essential cmake ninja-build pkg-config git ca-certificates python3 openssl unzip
   nodejs npm
   libssl-dev libsqlite3-dev libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libutf8proc-dev libcbor-dev
