@@ -1,5 +1,7 @@
 #include "tee/recipient.hpp"
 
+#include "tee/openssl_util.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -10,14 +12,7 @@ namespace cc::tee {
 
 namespace {
 
-std::string openssl_error() {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
+const auto openssl_error = ossl::last_error;
 
 }  // namespace
 
