@@ -16,80 +16,21 @@
 #include "crypto/keystore.hpp"
 #include "keys/dynamodb_source.hpp"
 #include "kms_simulator.hpp"
+#include "chamber_rig.hpp"
 #include "requests.hpp"
 #include "server_fixture.hpp"
 
 namespace cc::test {
 namespace {
 
-constexpr const char* kKeyId = "AKIDEXAMPLE";
-constexpr const char* kSecret = "test-secret";
 constexpr const char* kKeys = "/api/v1/chamber/keys";
 constexpr const char* kGenerate = "/api/v1/chamber/keys/generate";
 constexpr const char* kPassword = "chamber-import-password";
 
 // Dynalite with the two tables, the KMS simulator with two keys, and the flags of a signer using them.
-class ChamberKeysEnv {
+class ChamberKeysEnv : public ChamberRig {
  public:
-  explicit ChamberKeysEnv(const std::string& tag) : dir_(make_temp_dir(tag)), dynamo_server_(dir_ / "dynamo") {}
-  ~ChamberKeysEnv() {
-    dynamo_server_.stop();
-    std::filesystem::remove_all(dir_);
-  }
-
-  bool start() {
-    if (!dynamo_server_.start()) return false;
-    auto dynamo = dynamo_transport(dynamo_server_.endpoint());
-    if (dynamo == nullptr) return false;
-    if (!aws::DynamoDb(*dynamo, "state").create_table("pk", "").ok()) return false;
-    if (!keys::DynamoDbKeySource::create_table(*dynamo, "keys").ok()) return false;
-    kms_.add_principal({kKeyId, kSecret, "", "111122223333", "tester"});
-    arns_ = {kms_.create_key(), kms_.create_key()};
-    return true;
-  }
-
-  std::vector<std::string> args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> a = {"--signer-state-backend",
-                                  "dynamodb",
-                                  "--signer-state-table",
-                                  "state",
-                                  "--key-sources-dynamodb-table",
-                                  "keys",
-                                  "--aws-endpoints-dynamodb",
-                                  dynamo_server_.endpoint(),
-                                  "--aws-endpoints-kms",
-                                  kms_.url(),
-                                  "--aws-region",
-                                  "us-east-1"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-  std::vector<std::string> env() const {
-    return {std::string("AWS_ACCESS_KEY_ID=") + kKeyId, std::string("AWS_SECRET_ACCESS_KEY=") + kSecret};
-  }
-
-  // Initializes the chamber (KMS-only, 2 of 2) through `signer` with the setup token it logged;
-  // returns the management token, empty on failure.
-  std::string init(SignerInstance& signer) {
-    if (!signer.process().wait_for_log("setup_token=cc-setup-", std::chrono::seconds(10))) return "";
-    const auto log = signer.process().log();
-    const auto at = log.find("setup_token=") + 12;
-    const auto setup = log.substr(at, log.find_first_not_of("cc-setup0123456789abcdef", at) - at);
-    auto http = signer.client();
-    http.set_authorization("Bearer " + setup);
-    const boost::json::object body{{"kms_key_arns", boost::json::value_from(arns_)}, {"kms_threshold", 2}};
-    auto r = http.post("/api/v1/chamber/init", boost::json::serialize(body));
-    if (r.status != 200) return "";
-    return std::string(boost::json::parse(r.body).at("management_token").as_string());
-  }
-
-  const std::filesystem::path& dir() const { return dir_; }
-
- private:
-  std::filesystem::path dir_;
-  DynamoServer dynamo_server_;
-  aws::test::KmsSimulator kms_{"us-east-1"};
-  std::vector<std::string> arns_;
+  explicit ChamberKeysEnv(const std::string& tag) : ChamberRig(tag, 2) {}
 };
 
 const std::vector<std::string> kAllEnabled = {"--chamber-keys-generate-enabled",  "true",

@@ -21,6 +21,7 @@
 #include "kms_simulator.hpp"
 #include "requests.hpp"
 #include "seal/kms_wrapper.hpp"
+#include "chamber_rig.hpp"
 #include "server_fixture.hpp"
 #include "state/dynamodb_store.hpp"
 
@@ -234,32 +235,14 @@ TEST(Metrics, AuthRejectionsAreCounted) {
 // The DynamoDB key source under a KMS-only chamber: the seal state, the keys it loads, and AWS
 // errors (a KMS key that fails its Decrypt on restart) as the real binary reports them.
 TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
-  auto dir = make_temp_dir("metrics-seal");
-  DynamoServer dynamo_server(dir / "dynamo");
-  ASSERT_TRUE(dynamo_server.start());
-  const std::string endpoint = dynamo_server.endpoint();
-  std::shared_ptr<aws::Transport> dynamo = dynamo_transport(endpoint);
-  ASSERT_NE(dynamo, nullptr);
-  ASSERT_TRUE(aws::DynamoDb(*dynamo, "state").create_table("pk", "").ok());
-  ASSERT_TRUE(keys::DynamoDbKeySource::create_table(*dynamo, "keys").ok());
-  aws::test::KmsSimulator kms("us-east-1");
-  kms.add_principal({"AKIDEXAMPLE", "test-secret", "", "111122223333", "tester"});
-  const std::vector<std::string> arns = {kms.create_key(), kms.create_key(), kms.create_key()};
-  const std::vector<std::string> args = {"--signer-state-backend",
-                                         "dynamodb",
-                                         "--signer-state-table",
-                                         "state",
-                                         "--key-sources-dynamodb-table",
-                                         "keys",
-                                         "--aws-endpoints-dynamodb",
-                                         endpoint,
-                                         "--aws-endpoints-kms",
-                                         kms.url(),
-                                         "--aws-region",
-                                         "us-east-1",
-                                         "--key-sources-dynamodb-refresh-interval-seconds",
-                                         "1"};
-  const auto env = DynamoServer::env();
+  ChamberRig rig("metrics-seal");
+  ASSERT_TRUE(rig.start());
+  const auto& dir = rig.dir();
+  auto* dynamo = &rig.dynamo();
+  auto& kms = rig.kms();
+  const auto& arns = rig.arns();
+  const auto args = rig.args({"--key-sources-dynamodb-refresh-interval-seconds", "1"});
+  const auto env = rig.env();
   auto signer = std::make_unique<SignerInstance>(dir, args, env);
   std::string error;
   ASSERT_TRUE(signer->start(error, false)) << error;
@@ -292,19 +275,7 @@ TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
   // Two keys stored under the master key, as any replica would: the source loads them.
   auto state = state::DynamoDbDocumentStore::open(*dynamo, "state");
   ASSERT_TRUE(state.ok());
-  seal::Chamber mine(
-      **state, seal::kms_wrapper_factory([&](const std::string& region) -> Result<std::shared_ptr<aws::Transport>> {
-        std::vector<std::unique_ptr<aws::CredentialsProvider>> p;
-        p.push_back(std::make_unique<aws::StaticCredentials>(aws::Credentials("AKIDEXAMPLE", "test-secret")));
-        aws::HttpsTransportOptions o;
-        o.service = "kms";
-        o.region = region;
-        o.endpoint = kms.url();
-        o.credentials = std::make_shared<aws::CredentialChain>(std::move(p));
-        auto t = aws::HttpsTransport::create(std::move(o));
-        if (!t) return t.error();
-        return std::shared_ptr<aws::Transport>(std::move(*t));
-      }));
+  seal::Chamber mine(**state, rig.wrappers());
   ASSERT_TRUE(mine.open().ok());
   keys::KeyRegistry scratch;
   keys::DynamoDbKeySource writer(*dynamo, "keys", scratch, [&] { return mine.master_key(); });
@@ -331,8 +302,6 @@ TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
   EXPECT_TRUE(std::isnan(after.value("containment_aws_errors_total", {{"service", "dynamodb"}, {"operation", "Scan"}})))
       << "no DynamoDB failure happened";
   signer.reset();
-  dynamo_server.stop();
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Metrics, ATakenMetricsPortStopsStartUpNamingIt) {

@@ -16,6 +16,7 @@
 #include "../support/dynamo_test_server.hpp"
 #include "kms_simulator.hpp"
 #include "keys/dynamodb_source.hpp"
+#include "chamber_rig.hpp"
 #include "requests.hpp"
 #include "seal/kms_wrapper.hpp"
 #include "server_fixture.hpp"
@@ -24,8 +25,6 @@
 namespace cc::test {
 namespace {
 
-constexpr const char* kKeyId = "AKIDEXAMPLE";
-constexpr const char* kSecret = "test-secret";
 
 std::string field_of(const std::string& out, const char* name) {
   const auto start = out.find('{');
@@ -74,24 +73,14 @@ std::string seal_status(const std::string& out) {
 }
 
 TEST(Seal, KmsOnlyLifecycleEndToEnd) {
-  auto dir = make_temp_dir("seal");
-  DynamoServer dynamo_server(dir / "dynamo");
-  ASSERT_TRUE(dynamo_server.start());
-  const std::string endpoint = dynamo_server.endpoint();
-  std::shared_ptr<aws::Transport> dynamo = dynamo_transport(endpoint);
-  ASSERT_NE(dynamo, nullptr);
-  ASSERT_TRUE(aws::DynamoDb(*dynamo, "state").create_table("pk", "").ok());
-  ASSERT_TRUE(keys::DynamoDbKeySource::create_table(*dynamo, "keys").ok());
-
-  aws::test::KmsSimulator kms("us-east-1");
-  kms.add_principal({kKeyId, kSecret, "", "111122223333", "tester"});
-  const std::vector<std::string> arns = {kms.create_key(), kms.create_key(), kms.create_key()};
-
-  const std::vector<std::string> args = {
-      "--signer-state-backend", "dynamodb", "--signer-state-table", "state", "--key-sources-dynamodb-table", "keys",
-      "--aws-endpoints-dynamodb", endpoint, "--aws-endpoints-kms", kms.url(), "--aws-region", "us-east-1"};
-  const std::vector<std::string> env = {std::string("AWS_ACCESS_KEY_ID=") + kKeyId,
-                                        std::string("AWS_SECRET_ACCESS_KEY=") + kSecret};
+  ChamberRig rig("seal");
+  ASSERT_TRUE(rig.start());
+  const auto& dir = rig.dir();
+  auto* dynamo = &rig.dynamo();
+  auto& kms = rig.kms();
+  const auto& arns = rig.arns();
+  const auto args = rig.args();
+  const auto env = rig.env();
   auto signer = std::make_unique<SignerInstance>(dir, args, env);
   std::string error;
   ASSERT_TRUE(signer->start(error)) << error;
@@ -120,18 +109,7 @@ TEST(Seal, KmsOnlyLifecycleEndToEnd) {
   // same state and KMS, the way any replica does.
   auto state = state::DynamoDbDocumentStore::open(*dynamo, "state");
   ASSERT_TRUE(state.ok());
-  seal::Chamber mine(**state, seal::kms_wrapper_factory([&](const std::string& region) -> Result<std::shared_ptr<aws::Transport>> {
-    std::vector<std::unique_ptr<aws::CredentialsProvider>> p;
-    p.push_back(std::make_unique<aws::StaticCredentials>(aws::Credentials(kKeyId, kSecret)));
-    aws::HttpsTransportOptions o;
-    o.service = "kms";
-    o.region = region;
-    o.endpoint = kms.url();
-    o.credentials = std::make_shared<aws::CredentialChain>(std::move(p));
-    auto t = aws::HttpsTransport::create(std::move(o));
-    if (!t) return t.error();
-    return std::shared_ptr<aws::Transport>(std::move(*t));
-  }));
+  seal::Chamber mine(**state, rig.wrappers());
   ASSERT_TRUE(mine.open().ok());
   ASSERT_NE(mine.master_key(), nullptr);
   keys::KeyRegistry scratch;
@@ -177,28 +155,16 @@ TEST(Seal, KmsOnlyLifecycleEndToEnd) {
   EXPECT_EQ(sign_until(*http, key, 200, std::chrono::seconds(10)).status, 200u) << signer->process().log();
 
   signer.reset();
-  dynamo_server.stop();
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Seal, OperatorQuorumCeremonyEndToEnd) {
-  auto dir = make_temp_dir("seal-quorum");
-  DynamoServer dynamo_server(dir / "dynamo");
-  ASSERT_TRUE(dynamo_server.start());
-  const std::string endpoint = dynamo_server.endpoint();
-  std::shared_ptr<aws::Transport> dynamo = dynamo_transport(endpoint);
-  ASSERT_NE(dynamo, nullptr);
-  ASSERT_TRUE(aws::DynamoDb(*dynamo, "state").create_table("pk", "").ok());
-  ASSERT_TRUE(keys::DynamoDbKeySource::create_table(*dynamo, "keys").ok());
-
-  aws::test::KmsSimulator kms("us-east-1");
-  kms.add_principal({kKeyId, kSecret, "", "111122223333", "tester"});
-  const std::vector<std::string> arns = {kms.create_key(), kms.create_key(), kms.create_key()};
-  const std::vector<std::string> args = {
-      "--signer-state-backend", "dynamodb", "--signer-state-table", "state", "--key-sources-dynamodb-table", "keys",
-      "--aws-endpoints-dynamodb", endpoint, "--aws-endpoints-kms", kms.url(), "--aws-region", "us-east-1"};
-  const std::vector<std::string> env = {std::string("AWS_ACCESS_KEY_ID=") + kKeyId,
-                                        std::string("AWS_SECRET_ACCESS_KEY=") + kSecret};
+  ChamberRig rig("seal-quorum");
+  ASSERT_TRUE(rig.start());
+  const auto& dir = rig.dir();
+  auto* dynamo = &rig.dynamo();
+  const auto& arns = rig.arns();
+  const auto args = rig.args();
+  const auto env = rig.env();
   auto signer = std::make_unique<SignerInstance>(dir, args, env);
   std::string error;
   ASSERT_TRUE(signer->start(error)) << error;
@@ -263,18 +229,7 @@ TEST(Seal, OperatorQuorumCeremonyEndToEnd) {
   // Another process on the same state follows the shared submissions, and stores a key.
   auto state = state::DynamoDbDocumentStore::open(*dynamo, "state");
   ASSERT_TRUE(state.ok());
-  seal::Chamber mine(**state, seal::kms_wrapper_factory([&](const std::string& region) -> Result<std::shared_ptr<aws::Transport>> {
-    std::vector<std::unique_ptr<aws::CredentialsProvider>> p;
-    p.push_back(std::make_unique<aws::StaticCredentials>(aws::Credentials(kKeyId, kSecret)));
-    aws::HttpsTransportOptions o;
-    o.service = "kms";
-    o.region = region;
-    o.endpoint = kms.url();
-    o.credentials = std::make_shared<aws::CredentialChain>(std::move(p));
-    auto t = aws::HttpsTransport::create(std::move(o));
-    if (!t) return t.error();
-    return std::shared_ptr<aws::Transport>(std::move(*t));
-  }));
+  seal::Chamber mine(**state, rig.wrappers());
   ASSERT_TRUE(mine.open().ok());
   ASSERT_EQ(mine.state(), seal::State::unsealed);
   keys::KeyRegistry scratch;
@@ -323,8 +278,6 @@ TEST(Seal, OperatorQuorumCeremonyEndToEnd) {
   EXPECT_EQ(sign_until(*http, key, 200, std::chrono::seconds(10)).status, 200u) << signer->process().log();
 
   signer.reset();
-  dynamo_server.stop();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -54,24 +54,25 @@ TEST(NsmProtocol, RequestsAreEncodedAsTheNsmLibraryEncodesThem) {
 }
 
 TEST(NsmProtocol, AttestationRequestFieldsAreBounded) {
-  AttestationRequest request;
-  request.user_data = ByteVector(kMaxUserDataSize + 1, 1);
-  auto too_big = encode_attestation_request(request);
+  // One fresh request per case (GCC 12 misreads reassigned optionals as uninitialized).
+  AttestationRequest big_user_data;
+  big_user_data.user_data.emplace(kMaxUserDataSize + 1, 1);
+  auto too_big = encode_attestation_request(big_user_data);
   ASSERT_FALSE(too_big);
   EXPECT_NE(too_big.error().message.find("user_data of 513 bytes"), std::string::npos) << too_big.error().message;
 
-  request = {};
-  request.nonce = ByteVector(kMaxNonceSize + 1, 1);
-  EXPECT_FALSE(encode_attestation_request(request));
+  AttestationRequest big_nonce;
+  big_nonce.nonce.emplace(kMaxNonceSize + 1, 1);
+  EXPECT_FALSE(encode_attestation_request(big_nonce));
 
-  request = {};
-  request.public_key = ByteVector{};  // verifiers refuse an empty public key
-  EXPECT_FALSE(encode_attestation_request(request));
+  AttestationRequest empty_key;
+  empty_key.public_key.emplace();  // verifiers refuse an empty public key
+  EXPECT_FALSE(encode_attestation_request(empty_key));
 
-  request = {};
-  request.user_data = ByteVector(kMaxUserDataSize, 1);
-  request.nonce = ByteVector(kMaxNonceSize, 2);
-  request.public_key = ByteVector(kMaxPublicKeySize, 3);
+  AttestationRequest request;
+  request.user_data.emplace(kMaxUserDataSize, 1);
+  request.nonce.emplace(kMaxNonceSize, 2);
+  request.public_key.emplace(kMaxPublicKeySize, 3);
   auto largest = encode_attestation_request(request);
   ASSERT_TRUE(largest) << largest.error().message;
   EXPECT_LE(largest->size(), kNsmRequestMaxSize);  // the largest legal request fits the device limit
