@@ -4,6 +4,8 @@
 // mid-storm and with the PostgreSQL server restarted mid-storm. Also: the operator's watermark and
 // prune commands applied to running replicas.
 #include <gtest/gtest.h>
+
+#include <iostream>
 #include <signal.h>
 
 #include <atomic>
@@ -43,10 +45,17 @@ enum class Fault { none, kill_replica, restart_database };
 class RaceDynamo : public DynamoServer {
  public:
   using DynamoServer::DynamoServer;
+  // Says why when it fails (the server's start, or the table).
   bool start() {
-    if (!DynamoServer::start()) return false;
+    if (!DynamoServer::start()) {
+      std::cerr << "dynalite did not start (scripts/dynamo-test-server.sh)\n";
+      return false;
+    }
     auto transport = dynamo_transport(endpoint());
-    return transport != nullptr && slashing::create_dynamodb_anti_slashing_table(*transport, "race").ok();
+    if (transport == nullptr) return false;
+    auto made = slashing::create_dynamodb_anti_slashing_table(*transport, "race");
+    if (!made) std::cerr << "creating the table at " << endpoint() << ": " << made.error().message << "\n";
+    return made.ok();
   }
   std::vector<std::string> signer_args(const std::string& timeout_ms = "3000") const {
     return {"--anti-slashing-backend", "dynamodb", "--anti-slashing-table", "race", "--aws-endpoints-dynamodb",

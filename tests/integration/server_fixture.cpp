@@ -106,7 +106,10 @@ std::string dynamo_script() { return std::string(CC_SOURCE_DIR) + "/scripts/dyna
 
 bool DynamoServer::start() {
   auto [code, out] = run_command({dynamo_script(), "start", dir_.string()});
-  if (code != 0) return false;
+  if (code != 0) {
+    std::cerr << "dynamo-test-server.sh start: " << out << "\n";
+    return false;
+  }
   endpoint_ = out.substr(0, out.find('\n'));
   std::ifstream pid(dir_ / "pid");
   pid >> pid_;
