@@ -7,6 +7,19 @@ namespace cc::app {
 TlsListener::TlsListener(boost::asio::io_context& io, api::TlsFileOptions files, std::chrono::seconds interval)
     : files_(std::move(files)), interval_(interval), hangup_(io, SIGHUP), timer_(io) {}
 
+Status TlsListener::listen(boost::asio::io_context& io, const Config& config, const api::HttpServerOptions& base,
+                          api::Handler handler, std::shared_ptr<boost::asio::ssl::context> context) {
+  api::HttpServerOptions options = base;
+  options.port = config.tls.listen_port;
+  options.tls = std::move(context);
+  try {
+    server_ = std::make_unique<api::HttpServer>(io, options, std::move(handler));
+  } catch (const std::exception& e) {
+    return Error::unavailable(e.what());
+  }
+  return {};
+}
+
 Result<std::unique_ptr<TlsListener>> TlsListener::start(boost::asio::io_context& io, const Config& config,
                                                         const api::HttpServerOptions& base, api::Handler handler) {
   api::TlsFileOptions files{config.tls.cert_path, config.tls.key_path, config.tls.client_ca_path,
@@ -15,14 +28,7 @@ Result<std::unique_ptr<TlsListener>> TlsListener::start(boost::asio::io_context&
   if (!context) return context.error();
   std::unique_ptr<TlsListener> listener(
       new TlsListener(io, files, std::chrono::seconds(config.tls.reload_interval_seconds)));
-  api::HttpServerOptions options = base;
-  options.port = config.tls.listen_port;
-  options.tls = *context;
-  try {
-    listener->server_ = std::make_unique<api::HttpServer>(io, options, std::move(handler));
-  } catch (const std::exception& e) {
-    return Error::unavailable(e.what());
-  }
+  if (auto ok = listener->listen(io, config, base, std::move(handler), *context); !ok) return ok.error();
   listener->seen_ = listener->newest_change();
   listener->server_->start();
   listener->hangup_.async_wait([l = listener.get()](const boost::system::error_code& ec, int) {
@@ -52,14 +58,7 @@ Result<std::unique_ptr<TlsListener>> TlsListener::start_atls(boost::asio::io_con
   std::unique_ptr<TlsListener> listener(
       new TlsListener(io, {}, std::chrono::duration_cast<std::chrono::seconds>(kAtlsValidity / 2)));
   listener->attest_ = std::move(attest);
-  api::HttpServerOptions options = base;
-  options.port = config.tls.listen_port;
-  options.tls = *context;
-  try {
-    listener->server_ = std::make_unique<api::HttpServer>(io, options, std::move(handler));
-  } catch (const std::exception& e) {
-    return Error::unavailable(e.what());
-  }
+  if (auto ok = listener->listen(io, config, base, std::move(handler), *context); !ok) return ok.error();
   listener->server_->start();
   listener->watch();
   return listener;

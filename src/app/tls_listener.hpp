@@ -34,6 +34,9 @@ class TlsListener {
 
  private:
   TlsListener(boost::asio::io_context& io, api::TlsFileOptions files, std::chrono::seconds interval);
+  // Makes the HTTPS server on tls.listen_port with `context` (not started yet).
+  Status listen(boost::asio::io_context& io, const Config& config, const api::HttpServerOptions& base,
+                api::Handler handler, std::shared_ptr<boost::asio::ssl::context> context);
   void reload(const char* why);
   void watch();
   std::filesystem::file_time_type newest_change() const;
