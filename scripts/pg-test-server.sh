@@ -15,7 +15,6 @@ usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
 cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
-data=$dir/data
 
 find_bindir() {
   if [ -n "${PG_BINDIR:-}" ]; then echo "$PG_BINDIR"; return; fi
@@ -37,6 +36,17 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 run() { "${as_owner[@]}" "$@"; }
 
+# The cluster and its log live in DIR, unless the server's user cannot reach DIR (a clone under a
+# 0700 directory such as /root or a mktemp -d): then in a directory of that user's own, named after
+# DIR, so the same DIR always finds the same cluster.
+home=$dir
+if [ "${#as_owner[@]}" -gt 0 ] && ! run test -x "$dir" 2>/dev/null; then
+  home=/var/tmp/cc-pg-test/$(printf '%s' "$dir" | sha256sum | cut -c1-16)
+  mkdir -p "$home"
+  chmod 755 /var/tmp/cc-pg-test
+fi
+data=$home/data
+
 running() { [ -f "$data/PG_VERSION" ] && run "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
 # A TCP port nobody listens on now (the server start retries if another process takes it first).
@@ -51,8 +61,8 @@ write_conninfo() {
 
 start() {
   if running; then write_conninfo; return; fi
-  if [ "${#as_owner[@]}" -gt 0 ]; then chown postgres: "$dir"; fi
-  chmod 700 "$dir"
+  if [ "${#as_owner[@]}" -gt 0 ]; then chown postgres: "$dir" "$home"; fi
+  chmod 700 "$dir" "$home"
   if [ ! -f "$data/PG_VERSION" ]; then
     rm -rf "$data"
     run "$bindir/initdb" -D "$data" -U postgres --auth=trust --no-sync --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
@@ -62,14 +72,14 @@ start() {
   for attempt in 1 2 3 4 5; do
     # Keep the port of an earlier start: a test that restarts the server expects the same address.
     if [ -f "$dir/port" ] && [ "$attempt" -eq 1 ]; then port=$(cat "$dir/port"); else port=$(free_port pg-test-server); fi
-    if run "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 30 -o "-c listen_addresses=127.0.0.1 \
+    if run "$bindir/pg_ctl" -D "$data" -l "$home/server.log" -w -t 30 -o "-c listen_addresses=127.0.0.1 \
         -c port=$port -c unix_socket_directories='' -c ssl=off -c fsync=off -c full_page_writes=off \
         -c synchronous_commit=off -c max_connections=300 -c shared_buffers=32MB" start >/dev/null; then
       echo "$port" >"$dir/port"
       write_conninfo
       return
     fi
-    tail -5 "$dir/server.log" >&2 || true
+    tail -5 "$home/server.log" >&2 || true
   done
   echo "pg-test-server: could not start the server in $dir" >&2
   exit 1
