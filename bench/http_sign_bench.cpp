@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
     HttpRun pg{"PostgreSQL"};
     const bool ok = run_http(dir, keys, {"--anti-slashing-backend", "postgres", "--anti-slashing-url", conninfo},
                              connections, seconds, pg);
-    cc::test::run_command({script, "stop", (dir / "pg").string()});
+    cc::test::run_command({script, "destroy", (dir / "pg").string()});
     if (!ok) return 1;
     runs.push_back(pg);
   }

@@ -4,13 +4,14 @@
 #                                          write the libpq conninfo to DIR/conninfo and print it
 #   scripts/pg-test-server.sh stop DIR     stop it (fast shutdown); the cluster stays for the next start
 #   scripts/pg-test-server.sh status DIR   exit 0 when it runs
+#   scripts/pg-test-server.sh destroy DIR  stop it and delete the cluster (for tests that own a throw-away DIR)
 # Idempotent: start on a running server only prints its conninfo; stop on a stopped one does nothing.
 # Runs the server as an unprivileged user: the invoking user, or, as root (CI), the `postgres` system user
 # (created if missing) through runuser. Trust authentication on 127.0.0.1 only, no TLS, no Unix socket.
 # PG_BINDIR overrides where initdb/pg_ctl are found (default: pg_config --bindir, then /usr/lib/postgresql/*).
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|status|destroy DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
 mkdir -p "$2"
@@ -38,10 +39,18 @@ run() { "${as_owner[@]}" "$@"; }
 
 # The cluster and its log live in DIR, unless the server's user cannot reach DIR (a clone under a
 # 0700 directory such as /root or a mktemp -d): then in a directory of that user's own, named after
-# DIR, so the same DIR always finds the same cluster.
-home=$dir
-if [ "${#as_owner[@]}" -gt 0 ] && ! run test -x "$dir" 2>/dev/null; then
-  home=/var/tmp/cc-pg-test/$(printf '%s' "$dir" | sha256sum | cut -c1-16)
+# DIR, so the same DIR always finds the same cluster. The choice is made once and kept in DIR/cluster-home:
+# start hands DIR to that user, after which DIR alone would look reachable and stop would miss the cluster.
+if [ -f "$dir/cluster-home" ]; then
+  home=$(cat "$dir/cluster-home")
+else
+  home=$dir
+  if [ "${#as_owner[@]}" -gt 0 ] && ! run test -x "$dir" 2>/dev/null; then
+    home=/var/tmp/cc-pg-test/$(printf '%s' "$dir" | sha256sum | cut -c1-16)
+  fi
+  echo "$home" >"$dir/cluster-home"
+fi
+if [ "$home" != "$dir" ]; then
   mkdir -p "$home"
   chmod 755 /var/tmp/cc-pg-test
 fi
@@ -89,9 +98,16 @@ stop() {
   if running; then run "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null; fi
 }
 
+destroy() {
+  stop
+  rm -rf "$data" "$dir/port" "$dir/conninfo" "$dir/cluster-home"
+  if [ "$home" != "$dir" ]; then rm -rf "$home"; fi
+}
+
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  destroy) destroy ;;
   status) running ;;
   *) usage ;;
 esac

@@ -41,10 +41,10 @@ class SignerInstance {
 class PgServer {
  public:
   explicit PgServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  ~PgServer() { run("stop"); }
+  ~PgServer() { run("destroy"); }
   PgServer(const PgServer&) = delete;
   PgServer& operator=(const PgServer&) = delete;
-  // "start" or "stop"; false (the script's output on stderr) when it fails.
+  // "start", "stop" or "destroy"; false (the script's output on stderr) when it fails.
   bool run(const std::string& cmd);
   // The libpq conninfo of the running server.
   std::string conninfo() const;

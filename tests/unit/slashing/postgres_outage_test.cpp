@@ -41,7 +41,7 @@ class PostgresOutage : public ::testing::Test {
     ASSERT_EQ(server("start", dir_), 0);
     pg_exec(read_conninfo(dir_), {"CREATE DATABASE outage"});
   }
-  void TearDown() override { server("stop", dir_); }
+  void TearDown() override { server("destroy", dir_); }
 
   PostgresOptions options() const {
     PostgresOptions o;
