@@ -13,6 +13,7 @@
 #include "app/auth_factory.hpp"
 #include "app/server_metrics.hpp"
 #include "app/aws_factory.hpp"
+#include "app/enclave_recipient.hpp"
 #include "app/store_factory.hpp"
 #include "tee/atls_attestation.hpp"
 #include "tee/egress.hpp"
@@ -181,8 +182,21 @@ int run_server(const Config& config) {
   if (!config.dynamodb_keys.table.empty()) {
     seal::ChamberOptions chamber_options;
     chamber_options.unseal_timeout = std::chrono::minutes(config.signer_state.unseal_timeout_minutes);
+    // In an enclave every share comes back encrypted to an attested key (enclave_recipient.hpp).
+    std::shared_ptr<seal::KmsRecipient> recipient;
+    if (nsm) {
+      auto made = NsmKmsRecipient::create(nsm);
+      if (!made) {
+        spdlog::error("tee.platform nitro: cannot make the KMS recipient key: {}", made.error().message);
+        return 1;
+      }
+      recipient = std::move(*made);
+      spdlog::info("seal: KMS shares are decrypted for this enclave's attested key only");
+    }
     chamber = std::make_unique<seal::Chamber>(
-        **state_store, seal::kms_wrapper_factory([&config](const std::string& region) { return kms_transport(config, region); }),
+        **state_store,
+        seal::kms_wrapper_factory([&config](const std::string& region) { return kms_transport(config, region); },
+                                  std::move(recipient)),
         std::move(chamber_options));
     if (auto ok = chamber->open(); !ok) spdlog::error("seal: the chamber stays sealed: {}", ok.error().message);
     spdlog::info("seal: chamber {}", seal::state_name(chamber->state()));

@@ -1,7 +1,11 @@
 #include "kms_simulator.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -10,6 +14,7 @@
 
 #include "core/bytes.hpp"
 #include "sigv4_check.hpp"
+#include "tee/attestation_verifier.hpp"
 
 namespace cc::aws::test {
 
@@ -119,6 +124,7 @@ struct KmsSimulator::State {
 
   std::string region;
   bool tls = false;
+  std::optional<tee::AttestationVerifier> attestation_root;
   mutable std::mutex mutex;
   std::map<std::string, KmsPrincipal> principals;  // by access key id
   std::map<std::string, Key> keys;                 // by ARN
@@ -141,6 +147,10 @@ struct KmsSimulator::State {
   ByteVector seal(const Key& key, std::span<const std::uint8_t> plaintext,
                   const std::map<std::string, std::string>& context) const;
   ByteVector open(const boost::json::object& body, const KmsPrincipal& caller, std::string& key_arn);
+  // The public key of a Recipient whose attestation document verifies and meets the key policy's
+  // PCR conditions.
+  ByteVector attested_recipient(const boost::json::value& recipient, const KmsKeyPolicy& policy,
+                                const KmsPrincipal& caller, const std::string& arn) const;
 
   Key& key_by_arn(const std::string& arn) {
     auto it = keys.find(arn);
@@ -364,6 +374,35 @@ ByteVector KmsSimulator::State::open(const boost::json::object& body, const KmsP
   return plaintext;
 }
 
+ByteVector KmsSimulator::State::attested_recipient(const boost::json::value& recipient, const KmsKeyPolicy& policy,
+                                                  const KmsPrincipal& caller, const std::string& arn) const {
+  if (!recipient.is_object()) throw bad_request("SerializationException", "Recipient must be a structure");
+  const auto& r = recipient.as_object();
+  if (string_member(r, "KeyEncryptionAlgorithm", true) != "RSAES_OAEP_SHA_256") {
+    throw bad_request("ValidationException", "KeyEncryptionAlgorithm must be RSAES_OAEP_SHA_256");
+  }
+  const auto document = blob_member(r, "AttestationDocument");
+  if (!attestation_root) throw bad_request("ValidationException", "the attestation document could not be verified");
+  auto verified = attestation_root->verify(document, tee::AttestationPolicy{});
+  if (!verified) {
+    throw bad_request("ValidationException", "the attestation document is not valid: " + verified.error().message);
+  }
+  if (!verified->public_key || verified->public_key->empty()) {
+    throw bad_request("ValidationException", "the attestation document has no public key");
+  }
+  for (const auto& [index, value] : policy.decrypt_requires_pcrs) {
+    const auto pcr = verified->pcrs.find(index);
+    if (pcr == verified->pcrs.end() || ByteVector(value.begin(), value.end()) != pcr->second) {
+      throw bad_request("AccessDeniedException",
+                        "User: arn:aws:iam::" + caller.account + ":user/" + caller.name +
+                            " is not authorized to perform: kms:Decrypt on resource: " + arn +
+                            " because the condition kms:RecipientAttestation:PCR" + std::to_string(index) +
+                            " does not match");
+    }
+  }
+  return *verified->public_key;
+}
+
 boost::json::object KmsSimulator::State::serve(const std::string& operation, const KmsPrincipal& caller,
                                                const boost::json::object& body) {
   if (operation == "Encrypt") {
@@ -380,8 +419,28 @@ boost::json::object KmsSimulator::State::serve(const std::string& operation, con
   }
   if (operation == "Decrypt") {
     std::string arn;
-    const auto plaintext = open(body, caller, arn);
-    return {{"KeyId", arn}, {"Plaintext", to_base64(plaintext)}, {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
+    auto plaintext = open(body, caller, arn);
+    const auto& policy = keys.at(arn).policy;
+    const auto* recipient = body.if_contains("Recipient");
+    if (recipient == nullptr) {
+      if (!policy.decrypt_requires_pcrs.empty()) {
+        throw bad_request("AccessDeniedException", "User: arn:aws:iam::" + caller.account + ":user/" + caller.name +
+                                                       " is not authorized to perform: kms:Decrypt on resource: " +
+                                                       arn + " because the key policy requires a Recipient attestation");
+      }
+      return {{"KeyId", arn}, {"Plaintext", to_base64(plaintext)}, {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
+    }
+    const auto spki = attested_recipient(*recipient, policy, caller, arn);
+    ByteVector sealed;
+    try {
+      sealed = envelope_for_recipient(spki, plaintext);
+    } catch (const std::invalid_argument& e) {
+      throw bad_request("ValidationException", e.what());
+    }
+    std::fill(plaintext.begin(), plaintext.end(), 0);
+    return {{"KeyId", arn},
+            {"CiphertextForRecipient", to_base64(sealed)},
+            {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
   }
   if (operation == "GenerateDataKey") {
     auto& key = resolve(caller, string_member(body, "KeyId", true));
@@ -471,6 +530,13 @@ void KmsSimulator::add_principal(KmsPrincipal principal) {
   state_->principals.insert_or_assign(std::move(id), std::move(principal));
 }
 
+void KmsSimulator::trust_attestation_root(std::vector<std::uint8_t> root_der) {
+  auto verifier = tee::AttestationVerifier::create(root_der);
+  if (!verifier) throw std::invalid_argument("KMS simulator: attestation root: " + verifier.error().message);
+  std::lock_guard lock(state_->mutex);
+  state_->attestation_root.emplace(std::move(*verifier));
+}
+
 std::string KmsSimulator::create_key(KmsKeyOptions options) {
   std::lock_guard lock(state_->mutex);
   const auto account = options.account;
@@ -528,6 +594,39 @@ std::size_t KmsSimulator::served(std::string_view operation) const {
 std::size_t KmsSimulator::rejected_signatures() const {
   std::lock_guard lock(state_->mutex);
   return state_->rejected_signatures;
+}
+
+std::vector<std::uint8_t> envelope_for_recipient(const std::vector<std::uint8_t>& spki,
+                                                 std::span<const std::uint8_t> plaintext) {
+  const unsigned char* p = spki.data();
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pub(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())),
+                                                          EVP_PKEY_free);
+  if (!pub) throw std::invalid_argument("the attestation document's public key is not a public key");
+  // CMS names a key-transport recipient by certificate; a throwaway self-signed one carries the key.
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> signer(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
+                                                             EVP_PKEY_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(plaintext.data(), static_cast<int>(plaintext.size())),
+                                               BIO_free);
+  std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> cms(
+      CMS_encrypt(nullptr, nullptr, EVP_aes_256_cbc(), CMS_BINARY | CMS_PARTIAL), CMS_ContentInfo_free);
+  if (!cert || !signer || !in || !cms || X509_set_pubkey(cert.get(), pub.get()) != 1 ||
+      X509_sign(cert.get(), signer.get(), EVP_sha256()) == 0) {
+    throw std::runtime_error("KMS simulator: cannot build the recipient envelope");
+  }
+  CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms.get(), cert.get(), CMS_KEY_PARAM);
+  EVP_PKEY_CTX* pctx = ri != nullptr ? CMS_RecipientInfo_get0_pkey_ctx(ri) : nullptr;
+  if (pctx == nullptr || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) <= 0 || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0 ||
+      CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
+    throw std::invalid_argument("the attestation document's public key is not an RSA key");
+  }
+  unsigned char* der = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms.get(), &der);
+  if (n <= 0) throw std::runtime_error("KMS simulator: cannot encode the recipient envelope");
+  std::vector<std::uint8_t> out(der, der + n);
+  OPENSSL_free(der);
+  return out;
 }
 
 }  // namespace cc::aws::test

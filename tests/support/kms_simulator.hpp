@@ -17,12 +17,20 @@
 // another key fails as KMS does (InvalidCiphertextException, IncorrectKeyException). The blob
 // format is its own, not KMS's.
 //
+// Decrypt with a Recipient (the Nitro Enclave path): the attestation document must verify against
+// the root given to trust_attestation_root() (the simulated NSM's test root), its PCRs must match
+// the key policy's kms:RecipientAttestation:PCR<n> conditions, and the answer carries
+// CiphertextForRecipient — the plaintext in a CMS EnvelopedData (RSAES-OAEP-SHA-256, AES-256-CBC)
+// to the document's public key — and no Plaintext. A key whose policy has PCR conditions refuses
+// any Decrypt without a Recipient (AccessDeniedException), as such a key policy does in AWS.
+//
 // Thread-safe: the test thread configures while the server thread answers.
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +54,8 @@ struct KmsPrincipal {
 struct KmsKeyPolicy {
   std::map<std::string, std::set<std::string>> allow{};
   std::map<std::string, std::set<std::string>> deny{};
+  // Decrypt only for a Recipient whose attestation document has these PCR values (index → 48 bytes).
+  std::map<unsigned, std::vector<std::uint8_t>> decrypt_requires_pcrs{};
 };
 
 struct KmsKeyOptions {
@@ -74,6 +84,8 @@ class KmsSimulator {
   const std::string& region() const;
 
   void add_principal(KmsPrincipal principal);
+  // The root certificate (DER) Recipient attestation documents must chain to.
+  void trust_attestation_root(std::vector<std::uint8_t> root_der);
   // A new symmetric key (random 256-bit secret); returns its ARN.
   std::string create_key(KmsKeyOptions options = {});
   // "alias/<name>" for a key, in the key's account.
@@ -100,5 +112,10 @@ class KmsSimulator {
   std::unique_ptr<State> state_;
   std::unique_ptr<StandInServer> server_;  // declared last: stopped before the state goes
 };
+
+// What KMS puts in CiphertextForRecipient: `plaintext` in a CMS EnvelopedData (DER) for the RSA
+// public key `spki` (DER SubjectPublicKeyInfo), RSAES-OAEP-SHA-256 key transport, AES-256-CBC content.
+std::vector<std::uint8_t> envelope_for_recipient(const std::vector<std::uint8_t>& spki,
+                                                 std::span<const std::uint8_t> plaintext);
 
 }  // namespace cc::aws::test
