@@ -11,6 +11,7 @@
 
 #include "app/signer_client.hpp"
 #include "core/bytes.hpp"
+#include "tee/atls_attestation.hpp"
 
 namespace cc::app {
 
@@ -59,7 +60,7 @@ std::optional<std::string> resolve(const std::string& command, const std::string
 // Sends one request and prints the JSON answer when its status is `expected`.
 int call(const std::string& command, const OperatorOptions& options, const std::string& token,
          const SignerRequest& request, unsigned expected) {
-  auto res = signer_request({options.signer_url, token, options.ca_cert, options.allow_plaintext}, request);
+  auto res = operator_request(options, token, request);
   if (!res) {
     std::cerr << command << ": " << res.error().message << "\n";
     return res.error().kind == Error::Kind::invalid_argument ? 2 : 1;
@@ -315,6 +316,28 @@ std::optional<int> OperatorCommands::run_quorum() const {
   return std::nullopt;
 }
 
+Result<SignerResponse> operator_request(const OperatorOptions& options, const std::string& token,
+                                        const SignerRequest& request) {
+  SignerClientOptions client;
+  client.url = options.signer_url;
+  client.token = token;
+  client.ca_cert = options.ca_cert;
+  client.allow_plaintext = options.allow_plaintext;
+  for (const auto& [index, hex] : {std::pair<std::uint32_t, const std::string&>{0, options.expected_pcr0},
+                                   {8, options.expected_pcr8}}) {
+    if (hex.empty()) continue;
+    auto value = tee::parse_pcr_hex("--expected-pcr" + std::to_string(index), hex);
+    if (!value) return value.error();
+    client.expected_pcrs[index] = std::move(*value);
+  }
+  if (!options.attestation_root.empty() && client.expected_pcrs.empty()) {
+    return Error::invalid("--attestation-root checks an enclave's attestation: give --expected-pcr0 (and "
+                          "--expected-pcr8) too, or any enclave under that root would be trusted");
+  }
+  client.attestation_root = options.attestation_root;
+  return signer_request(client, request);
+}
+
 void OperatorCommands::connection_options(CLI::App& cmd, bool setup) {
   cmd.add_option("--signer-url", options_.signer_url, "Signer API address")->capture_default_str();
   if (setup) {
@@ -327,6 +350,14 @@ void OperatorCommands::connection_options(CLI::App& cmd, bool setup) {
       ->check(CLI::ExistingFile);
   cmd.add_flag("--allow-plaintext-signer", options_.allow_plaintext,
                "Allow an http:// signer URL (the token then travels unencrypted)");
+  cmd.add_option("--expected-pcr0", options_.expected_pcr0,
+                 "A signer in a Nitro Enclave: the enclave image's PCR0 (96 hex digits, `nitro-cli describe-eif`); "
+                 "its certificate is then checked by attestation instead of a CA");
+  cmd.add_option("--expected-pcr8", options_.expected_pcr8, "The same for PCR8, the image's signing certificate");
+  cmd.add_option("--attestation-root", options_.attestation_root,
+                 "Root certificate for attestation documents (default: AWS Nitro Enclaves Root-G1, pinned); "
+                 "for tests with a simulated NSM")
+      ->check(CLI::ExistingFile);
 }
 
 std::optional<int> OperatorCommands::run_parsed() const {

@@ -10,7 +10,9 @@
 //   operator keys list|generate|import|activate|deactivate|delete
 //                                           the Chamber key API (operator_keys_command.hpp)
 // Every one takes --signer-url, --auth-token (or --setup-token), --ca-cert and
-// --allow-plaintext-signer; tokens may be given as env:VAR. Output is JSON on stdout; errors go
+// --allow-plaintext-signer; tokens may be given as env:VAR. A signer in a Nitro Enclave is
+// verified by attestation with --expected-pcr0/--expected-pcr8 (and --attestation-root for a test
+// root) instead of a CA. Output is JSON on stdout; errors go
 // to stderr with what the signer answered. Exit 0 on success, 1 when the signer refused or
 // could not be reached, 2 for bad arguments.
 #include <CLI/CLI.hpp>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "app/operator_keys_command.hpp"
+#include "app/signer_client.hpp"
 
 namespace cc::app {
 
@@ -29,7 +32,13 @@ struct OperatorOptions {
   std::string auth_token;  // literal or env:VAR
   std::string ca_cert;
   bool allow_plaintext = false;
+  std::string expected_pcr0, expected_pcr8;  // hex; either one switches to aTLS
+  std::string attestation_root;
 };
+
+// One request to the signer with these connection options (aTLS when PCRs are expected).
+Result<SignerResponse> operator_request(const OperatorOptions& options, const std::string& token,
+                                        const SignerRequest& request);
 
 class OperatorCommands {
  public:

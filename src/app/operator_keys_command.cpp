@@ -53,7 +53,7 @@ int call_keys(const std::string& command, const OperatorOptions& options, Signer
               boost::json::value* answer = nullptr) {
   auto token = resolve_token(command, options.auth_token);
   if (!token) return 2;
-  auto res = signer_request({options.signer_url, *token, options.ca_cert, options.allow_plaintext}, request);
+  auto res = operator_request(options, *token, request);
   wipe(request.body);  // an import body holds passwords
   if (!res) {
     std::cerr << command << ": " << res.error().message << "\n";

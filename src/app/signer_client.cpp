@@ -2,11 +2,15 @@
 
 #include <openssl/ssl.h>
 
+#include <fstream>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "tee/atls_attestation.hpp"
 
 namespace cc::app {
 
@@ -44,6 +48,18 @@ Result<SignerUrl> parse_signer_url(const std::string& url) {
 }
 
 namespace {
+
+// The aTLS check of the signer's certificate: the given root (tests) or AWS's pinned one.
+Result<tee::DocumentVerifier> atls_verifier(const SignerClientOptions& options) {
+  if (options.attestation_root.empty()) return tee::aws_nitro_document_verifier(options.expected_pcrs);
+  std::ifstream in(options.attestation_root, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && text.empty()) return Error::invalid("--attestation-root " + options.attestation_root + ": cannot read it");
+  auto verifier = tee::AttestationVerifier::create(
+      std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  if (!verifier) return Error::invalid("--attestation-root " + options.attestation_root + ": " + verifier.error().message);
+  return tee::attestation_document_verifier(std::move(*verifier), options.expected_pcrs);
+}
 
 template <class Stream>
 Result<SignerResponse> exchange(Stream& stream, const SignerUrl& url, const std::string& token,
@@ -89,28 +105,38 @@ Result<SignerResponse> signer_request(const SignerClientOptions& options, const 
     return exchange(stream, *url, options.token, request);
   }
   ssl::context ctx(ssl::context::tls_client);
-  if (options.ca_cert.empty()) {
+  auto atls_failure = std::make_shared<std::string>();
+  if (!options.expected_pcrs.empty()) {
+    auto verify = atls_verifier(options);
+    if (!verify) return verify.error();
+    tee::require_atls_peer(ctx.native_handle(), std::move(*verify), atls_failure);
+  } else if (options.ca_cert.empty()) {
     ctx.set_default_verify_paths(ec);
   } else {
     ctx.load_verify_file(options.ca_cert, ec);
     if (ec) return Error::invalid("--ca-cert " + options.ca_cert + ": " + ec.message());
   }
-  ctx.set_verify_mode(ssl::verify_peer);
+  if (options.expected_pcrs.empty()) ctx.set_verify_mode(ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
   SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str());
-  // Host name (or IP address) checked against the certificate.
-  X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
-  boost::system::error_code addr_ec;
-  boost::asio::ip::make_address(url->host, addr_ec);
-  if (addr_ec) {
-    X509_VERIFY_PARAM_set1_host(param, url->host.c_str(), 0);
-  } else {
-    X509_VERIFY_PARAM_set1_ip_asc(param, url->host.c_str());
+  if (options.expected_pcrs.empty()) {
+    // Host name (or IP address) checked against the certificate.
+    X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
+    boost::system::error_code addr_ec;
+    boost::asio::ip::make_address(url->host, addr_ec);
+    if (addr_ec) {
+      X509_VERIFY_PARAM_set1_host(param, url->host.c_str(), 0);
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(param, url->host.c_str());
+    }
   }
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(15));
   beast::get_lowest_layer(stream).connect(endpoints, ec);
   if (ec) return Error::unavailable("cannot connect to " + options.url + ": " + ec.message());
   stream.handshake(ssl::stream_base::client, ec);
+  if (ec && !atls_failure->empty()) {
+    return Error::forbidden("the signer at " + options.url + " failed attestation: " + *atls_failure);
+  }
   if (ec) return Error::unavailable("TLS with " + options.url + " failed: " + ec.message());
   return exchange(stream, *url, options.token, request);
 }

@@ -2,11 +2,15 @@
 // A small blocking HTTP(S) client for the `operator` commands, which talk to a running signer.
 // https:// verifies the server certificate (against --ca-cert, else the system store) and its
 // host name; http:// is refused unless the caller allows plaintext, because tokens would travel
-// in the clear.
+// in the clear. A signer in a Nitro Enclave (tls.mode: atls) is verified by attestation instead:
+// with expected PCRs the certificate must carry an attestation document that chains to the AWS
+// Nitro root (pinned by fingerprint; a test root can be given), has those PCR values and is bound
+// to the certificate's key; no CA and no host name are consulted then.
 #include <boost/beast/http/verb.hpp>
 #include <string>
 
 #include "core/result.hpp"
+#include "tee/attestation_document.hpp"
 
 namespace cc::app {
 
@@ -30,6 +34,8 @@ struct SignerClientOptions {
   std::string token;    // sent as Bearer
   std::string ca_cert;  // PEM file; empty: system trust store
   bool allow_plaintext = false;
+  tee::PcrMap expected_pcrs;     // non-empty: aTLS
+  std::string attestation_root;  // aTLS root certificate file (PEM or DER); empty: AWS's, pinned
 };
 
 struct SignerRequest {

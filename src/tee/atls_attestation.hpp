@@ -23,4 +23,13 @@ Attester nsm_attester(std::shared_ptr<NsmClient> nsm);
 DocumentVerifier attestation_document_verifier(AttestationVerifier verifier, PcrMap expected_pcrs,
                                                std::optional<std::chrono::milliseconds> max_age = std::nullopt);
 
+// The same with the production trust anchor, pinned by fingerprint rather than shipped: the root
+// is the document's own cabundle[0], accepted only when its SHA-256 is AWS's published Nitro
+// Enclaves Root-G1 fingerprint (check_aws_nitro_root).
+DocumentVerifier aws_nitro_document_verifier(PcrMap expected_pcrs,
+                                             std::optional<std::chrono::milliseconds> max_age = std::nullopt);
+
+// "PCR0" and 96 hex digits (an optional 0x prefix) as a PCR value; the error names the PCR.
+Result<ByteVector> parse_pcr_hex(const std::string& name, const std::string& hex);
+
 }  // namespace cc::tee

@@ -101,5 +101,25 @@ TEST_F(AtlsWithNsm, AnNsmFailureStopsTheIdentity) {
   EXPECT_NE(id.error().message.find("InternalError"), std::string::npos) << id.error().message;
 }
 
+TEST_F(AtlsWithNsm, ThePinnedAwsRootRefusesAnyOtherRoot) {
+  // The production client verifier takes the root from the document and accepts it only by
+  // AWS's fingerprint: a simulated NSM's test root is refused however valid the document.
+  auto id = make_atls_identity(nsm_attester(client_), "signer.enclave", std::chrono::hours(1));
+  ASSERT_TRUE(id) << id.error().message;
+  auto cert = parse((*id)->certificate_pem);
+  auto refused = verify_atls_certificate(cert.get(), aws_nitro_document_verifier(expected()));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("AWS Nitro"), std::string::npos) << refused.error().message;
+}
+
+TEST(PcrHex, NinetySixHexDigits) {
+  EXPECT_EQ(parse_pcr_hex("PCR0", std::string(96, 'a')).value(), ByteVector(48, 0xaa));
+  EXPECT_EQ(parse_pcr_hex("PCR8", "0x" + std::string(96, '0')).value(), ByteVector(48, 0));
+  auto short_one = parse_pcr_hex("PCR0", std::string(64, 'a'));
+  ASSERT_FALSE(short_one);
+  EXPECT_NE(short_one.error().message.find("PCR0: expected 96 hex digits"), std::string::npos);
+  EXPECT_FALSE(parse_pcr_hex("PCR8", std::string(95, 'a') + "g"));
+}
+
 }  // namespace
 }  // namespace cc::tee

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tee/atls_attestation.hpp"
 #include "tee/attestation_verifier.hpp"
 
 namespace cc::tee {
@@ -121,6 +122,14 @@ TEST(AttestationSample, IsRefusedTodayWrongPcrOrAlteredByOneBit) {
   auto forged = verifier.verify(bad_signature, at_document_time());
   ASSERT_FALSE(forged);
   EXPECT_NE(forged.error().message.find("attestation signature"), std::string::npos);
+}
+
+TEST(AttestationSample, ThePinnedRootVerifierAcceptsTheAwsRootThenChecksTime) {
+  // aws_nitro_document_verifier takes cabundle[0] as the root only by its fingerprint: this real
+  // document gets past that check and fails on the next one, its expired instance certificate.
+  auto refused = aws_nitro_document_verifier({})(sample());
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("expired"), std::string::npos) << refused.error().message;
 }
 
 }  // namespace
