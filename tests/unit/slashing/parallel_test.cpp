@@ -16,7 +16,12 @@ namespace {
 
 constexpr unsigned kThreads = 16;
 constexpr unsigned kKeys = 4;
-constexpr std::uint64_t kHeights = 40;  // slots, and target epochs
+// Slots, and target epochs. Every request of the storm is queued at once, so the last one waits
+// for all the others: dynalite (one JavaScript thread, several round trips per record) gets a
+// quarter of the storm, which keeps its tail well inside the store timeout on a loaded machine.
+std::uint64_t heights_for(Backend b) {
+  return b == Backend::dynamodb ? 10 : 40;
+}
 
 struct Allowed {
   std::mutex mu;
@@ -26,10 +31,10 @@ struct Allowed {
   std::atomic<unsigned> errors{0};
 };
 
-void storm(SlashingStore& store, unsigned thread, Allowed& out, std::latch& start) {
+void storm(SlashingStore& store, unsigned thread, std::uint64_t heights, Allowed& out, std::latch& start) {
   std::atomic<unsigned> pending{0};
   start.arrive_and_wait();
-  for (std::uint64_t h = 1; h <= kHeights; ++h) {
+  for (std::uint64_t h = 1; h <= heights; ++h) {
     for (unsigned k = 0; k < kKeys; ++k) {
       // Every thread proposes its own block for (key, slot): a set of kThreads conflicting blocks.
       ++pending;
@@ -83,10 +88,10 @@ TEST_P(ParallelSigning, ConflictingMessagesFromManyThreadsAllowAtMostOneAndAreGr
   std::latch start(kThreads);
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < kThreads; ++t)
-    threads.emplace_back(storm, std::ref(*store), t, std::ref(allowed), std::ref(start));
+    threads.emplace_back(storm, std::ref(*store), t, heights_for(GetParam()), std::ref(allowed), std::ref(start));
   for (auto& t : threads) t.join();
 
-  const unsigned total = kThreads * kKeys * static_cast<unsigned>(kHeights) * 2;
+  const unsigned total = kThreads * kKeys * static_cast<unsigned>(heights_for(GetParam())) * 2;
   EXPECT_EQ(allowed.answered.load(), total);
   EXPECT_EQ(allowed.errors.load(), 0u);
 
