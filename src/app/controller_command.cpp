@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -53,8 +54,11 @@ tee::BootPackage boot_package_for(const std::string& config_name, const std::str
   tee::BootPackage p;
   p.config_name = config_name;
   p.config_text = config_text;
-  std::set<std::string> wanted = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                  "AWS_SESSION_TOKEN"};
+  // AWS_WEB_IDENTITY_TOKEN_FILE names a file of the parent's: the token's text travels instead
+  // (the controller reads and renews it), and the enclave points the variable at its own copy.
+  std::set<std::string> wanted = {"AWS_REGION",      "AWS_DEFAULT_REGION",    "AWS_ACCESS_KEY_ID",
+                                  "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN",
+                                  "AWS_ROLE_SESSION_NAME", "AWS_STS_REGIONAL_ENDPOINTS"};
   static const std::regex env_ref(R"(env:([A-Za-z_][A-Za-z0-9_]*))");
   for (std::sregex_iterator it(config_text.begin(), config_text.end(), env_ref), end; it != end; ++it) {
     wanted.insert((*it)[1].str());
@@ -64,12 +68,30 @@ tee::BootPackage boot_package_for(const std::string& config_name, const std::str
     const auto eq = entry.find('=');
     if (eq == std::string::npos) continue;
     const auto name = entry.substr(0, eq);
+    if (name == "AWS_WEB_IDENTITY_TOKEN_FILE") continue;
     if (name.rfind("CONTAINMENT_", 0) == 0 || wanted.count(name) != 0) p.environment[name] = entry.substr(eq + 1);
   }
   return p;
 }
 
+Status write_token_file(const std::string& path, const std::string& token) {
+  std::error_code ec;
+  const auto file = std::filesystem::path(path);
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  const auto temporary = file.string() + ".new";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << token;
+    if (!out) return Error::unavailable("cannot write the web identity token to " + temporary);
+  }
+  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  std::filesystem::rename(temporary, file, ec);
+  if (ec) return Error::unavailable("cannot replace the web identity token " + path + ": " + ec.message());
+  return {};
+}
+
 Result<Config> config_of_boot_package(const tee::BootPackage& package) {
+  if (package.token_only()) return Error::invalid("a token renewal arrived before any configuration");
   Config config;
   try {
     apply_config_text(config, package.config_text, package.config_name);
@@ -131,6 +153,9 @@ ControllerCommands::ControllerCommands(CLI::App& app) {
       ->capture_default_str();
   enclave_->add_option("--hosts-file", hosts_file_, "Where the egress names are mapped to their loopbacks")
       ->capture_default_str();
+  enclave_->add_option("--web-identity-token-file", token_file_,
+                       "Where the enclave keeps the EKS IRSA token the controller hands over (and renews)")
+      ->capture_default_str();
 }
 
 std::optional<int> ControllerCommands::run_parsed() const {
@@ -190,6 +215,7 @@ int ControllerCommands::run_controller() const {
   o.boot_timeout = std::chrono::seconds(boot_timeout_seconds_);
   o.enclave_id_file = enclave_id_file_;
   o.boot = boot_package_for(config_file_.empty() ? "(environment)" : config_file_, text, environ);
+  o.web_identity_token_file = env_or("AWS_WEB_IDENTITY_TOKEN_FILE", "");
 
   // SIGTERM/SIGINT stop it (terminating the enclave); a thread waits for them.
   sigset_t signals;
@@ -238,6 +264,28 @@ int ControllerCommands::run_enclave() const {
   for (const auto& [k, v] : package->environment) ::setenv(k.c_str(), v.c_str(), 1);
   setup_logging(config->logging.level, config->logging.format == "json" ? LogFormat::json : LogFormat::text);
   spdlog::info("enclave: configuration {} taken", package->config_name);
+  if (!package->web_identity_token.empty()) {
+    if (auto ok = write_token_file(token_file_, package->web_identity_token); !ok) {
+      spdlog::error("enclave: {}", ok.error().message);
+      return 1;
+    }
+    ::setenv("AWS_WEB_IDENTITY_TOKEN_FILE", token_file_.c_str(), 1);
+    spdlog::info("enclave: web identity token kept in {}; renewals are taken on vsock port {}", token_file_, boot_port_);
+    // Renewals arrive as token-only packages on the boot port for as long as the signer runs (the
+    // thread ends with the process).
+    std::thread([port = boot_port_, file = token_file_] {
+      for (;;) {
+        auto renewal = tee::receive_boot_package(
+            tee::SocketAddress::vsock(tee::kVsockAnyCid, port), std::chrono::hours(24), [&](const tee::BootPackage& p) -> Status {
+              if (!p.token_only()) {
+                return Error::invalid("this enclave is configured already; restart it to change its configuration");
+              }
+              return write_token_file(file, p.web_identity_token);
+            });
+        if (renewal) spdlog::info("enclave: web identity token renewed");
+      }
+    }).detach();
+  }
   return run_server(*config);
 }
 

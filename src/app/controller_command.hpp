@@ -21,6 +21,9 @@ tee::BootPackage boot_package_for(const std::string& config_name, const std::str
 // The enclave's check of a package: the configuration it describes, valid and in Nitro mode.
 Result<Config> config_of_boot_package(const tee::BootPackage& package);
 
+// Replaces `path` (made with its directory if needed, mode 0600) with the token, atomically.
+Status write_token_file(const std::string& path, const std::string& token);
+
 class ControllerCommands {
  public:
   explicit ControllerCommands(CLI::App& app);
@@ -46,6 +49,7 @@ class ControllerCommands {
   std::string enclave_id_file_ = "/tmp/containment-chamber-enclave.id";
   std::string nsm_device_ = "/dev/nsm";
   std::string hosts_file_ = "/etc/hosts";
+  std::string token_file_ = "/run/containment-chamber/web-identity-token";
   std::string env_error_;  // a malformed ENCLAVE_* number, reported when the controller runs
 };
 

@@ -87,13 +87,33 @@ Status Controller::run() {
     ingress.push_back(std::move(f));
   }
 
+  // IRSA: the token's text travels with the configuration, and again whenever it changes.
+  std::string token_sent;
+  auto read_token = [&]() -> std::optional<std::string> {
+    std::ifstream in(options_.web_identity_token_file, std::ios::binary);
+    if (!in.is_open()) return std::nullopt;
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty()) return std::nullopt;
+    return text;
+  };
+  tee::BootPackage boot = options_.boot;
+  if (!options_.web_identity_token_file.empty()) {
+    auto token = read_token();
+    if (!token) {
+      return fail(Error::unavailable("cannot read the web identity token " + options_.web_identity_token_file +
+                                     " (AWS_WEB_IDENTITY_TOKEN_FILE)"));
+    }
+    boot.web_identity_token = token_sent = std::move(*token);
+  }
+
   // Hand over the configuration, looking between attempts whether the enclave is still there
   // (one that dies while booting must not keep the pod waiting for the whole boot timeout).
   const auto boot_deadline = std::chrono::steady_clock::now() + options_.boot_timeout;
   const auto boot_address = tee::SocketAddress::vsock(enclave->cid, options_.boot_port);
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(boot_deadline - std::chrono::steady_clock::now());
-    auto sent = tee::send_boot_package(boot_address, options_.boot, std::min(left, std::chrono::milliseconds(2000)));
+    auto sent = tee::send_boot_package(boot_address, boot, std::min(left, std::chrono::milliseconds(2000)));
     if (sent) break;
     if (sent.error().kind != Error::Kind::unavailable || left <= std::chrono::milliseconds(2000)) return fail(sent.error());
     if (wait_stopped(std::chrono::milliseconds(0))) return fail(Error::unavailable("stopped while the enclave was booting"));
@@ -114,6 +134,20 @@ Status Controller::run() {
     const auto it = std::find_if(list->begin(), list->end(), [&](const EnclaveInfo& e) { return e.id == enclave->id; });
     if (it == list->end()) return Error::unavailable("the enclave " + enclave->id + " is gone");
     if (it->state != "RUNNING") return fail(Error::unavailable("the enclave " + enclave->id + " is " + it->state));
+    if (!options_.web_identity_token_file.empty()) {
+      auto token = read_token();
+      if (token && *token != token_sent) {
+        tee::BootPackage renewal;
+        renewal.web_identity_token = *token;
+        if (auto sent = tee::send_boot_package(boot_address, renewal, std::chrono::seconds(5)); sent) {
+          token_sent = std::move(*token);
+          spdlog::info("controller: the renewed web identity token was handed to the enclave");
+        } else {
+          spdlog::warn("controller: handing the renewed web identity token to the enclave failed (next try in {} ms): {}",
+                       options_.watch_interval.count(), sent.error().message);
+        }
+      }
+    }
   }
   spdlog::info("controller: stopping; terminating enclave {}", enclave->id);
   if (auto t = cli_.terminate_enclave(enclave->id); !t) return t;

@@ -7,7 +7,8 @@
 //   3. opens the ingress listeners (TCP <listen_address>:<port> → vsock:<enclave cid>:<port>);
 //   4. hands the enclave its configuration over vsock (tee/boot.hpp) and reports a refusal;
 //   5. watches it (nitro-cli describe-enclaves): when it is gone or not RUNNING, run() returns an
-//      error so the process exits non-zero and Kubernetes restarts the pod.
+//      error so the process exits non-zero and Kubernetes restarts the pod; and, with EKS IRSA,
+//      sends the enclave the web identity token again whenever the kubelet has renewed the file.
 // stop() (SIGTERM, or the chart's preStop through `controller stop`) terminates the enclave.
 // The controller moves bytes only: TLS ends inside the enclave, keys never leave it.
 #include <chrono>
@@ -44,6 +45,7 @@ struct ControllerOptions {
   std::chrono::milliseconds boot_timeout{std::chrono::minutes(2)};
   std::chrono::milliseconds watch_interval{std::chrono::seconds(5)};
   std::string enclave_id_file = "/tmp/containment-chamber-enclave.id";
+  std::string web_identity_token_file;  // AWS_WEB_IDENTITY_TOKEN_FILE on the parent; empty: no IRSA
 };
 
 class Controller {

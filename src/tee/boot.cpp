@@ -108,10 +108,12 @@ Result<Fd> open_socket(const RawAddress& raw) {
 std::string encode_boot_package(const BootPackage& package) {
   boost::json::object env;
   for (const auto& [k, v] : package.environment) env[k] = v;
-  return boost::json::serialize(boost::json::object{{"version", 1},
-                                                    {"config_name", package.config_name},
-                                                    {"config", package.config_text},
-                                                    {"environment", std::move(env)}});
+  boost::json::object o{{"version", 1},
+                        {"config_name", package.config_name},
+                        {"config", package.config_text},
+                        {"environment", std::move(env)}};
+  if (!package.web_identity_token.empty()) o["web_identity_token"] = package.web_identity_token;
+  return boost::json::serialize(o);
 }
 
 Result<BootPackage> decode_boot_package(std::string_view json) {
@@ -130,6 +132,10 @@ Result<BootPackage> decode_boot_package(std::string_view json) {
   if (config == nullptr || !config->is_string()) return Error::invalid("boot package: 'config' must be a string");
   if (name != nullptr && !name->is_string()) return Error::invalid("boot package: 'config_name' must be a string");
   if (env != nullptr && !env->is_object()) return Error::invalid("boot package: 'environment' must be an object");
+  if (const auto* token = o.if_contains("web_identity_token"); token != nullptr) {
+    if (!token->is_string()) return Error::invalid("boot package: 'web_identity_token' must be a string");
+    p.web_identity_token = std::string(token->as_string());
+  }
   p.config_text = std::string(config->as_string());
   if (name != nullptr) p.config_name = std::string(name->as_string());
   if (env != nullptr) {

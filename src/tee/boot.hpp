@@ -8,10 +8,17 @@
 //
 // Wire format, one exchange per connection: the controller sends a 4-byte big-endian length and
 // that many bytes of JSON {"version": 1, "config_name": "...", "config": "<text>", "environment":
-// {"NAME": "value", ...}}; the enclave answers the same framing with {"ok": true} or
+// {"NAME": "value", ...}, "web_identity_token": "..." (optional)}; the enclave answers the same framing with {"ok": true} or
 // {"ok": false, "error": "..."}. Packages above 1 MiB are refused. Nothing here is secret from the
 // parent (it handed the values over), and the configuration of an enclave is not where its keys
 // are: those come from KMS under attestation.
+//
+// EKS IRSA: the pod's projected service-account token lives in a file on the parent, which the
+// enclave cannot read, and the kubelet replaces it before it expires. So the first package carries
+// its text (web_identity_token) and, while the enclave runs, the controller sends the renewed
+// token as a token-only package (empty config) to the same port; the enclave keeps that file of
+// its own current. The token only lets the enclave assume its role; what KMS releases still
+// depends on the enclave's attestation.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -29,6 +36,10 @@ struct BootPackage {
   std::string config_name = "boot package";  // for messages: the controller's config file name
   std::string config_text;                    // YAML or JSON
   std::map<std::string, std::string> environment;
+  std::string web_identity_token;  // the IRSA token's text; empty: none
+
+  // A renewal of the token alone, sent while the enclave runs.
+  bool token_only() const { return config_text.empty() && !web_identity_token.empty(); }
 };
 
 std::string encode_boot_package(const BootPackage& package);

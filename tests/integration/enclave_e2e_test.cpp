@@ -83,7 +83,8 @@ class Pod {
       : dir_(dir), earlier_(enclave_logs()) {
     const auto eif = dir / "containment-chamber.eif";
     std::ofstream(eif) << "exec " << binary_path() << " enclave --boot-timeout-seconds 60 --nsm-device "
-                       << nsm_socket.string() << "\n";
+                       << nsm_socket.string() << " --web-identity-token-file " << (dir / "enclave-token").string()
+                       << "\n";
     std::vector<std::string> e = env;
     e.push_back("CC_VSOCK_EMULATION=" + (dir / "vsock").string() + ":3");
     e.push_back("CC_FAKE_NITRO_DIR=" + (dir / "nitro").string());
@@ -211,9 +212,15 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
     return app::signer_request(client, {http::verb::post, "/api/v1/eth2/sign/" + key, body});
   };
 
+  // EKS IRSA on the parent: the enclave gets the token's text, and each renewal of the file.
+  std::ofstream(dir / "irsa-token") << "token-1\n";
+  auto pod_env = rig.env();
+  pod_env.push_back("AWS_WEB_IDENTITY_TOKEN_FILE=" + (dir / "irsa-token").string());
+  pod_env.push_back("AWS_ROLE_ARN=arn:aws:iam::111122223333:role/signer");
+
   std::string key;
   {
-    Pod pod(dir, config, nsm.socket_path(), ingress, tls_port, rig.env());
+    Pod pod(dir, config, nsm.socket_path(), ingress, tls_port, pod_env);
     ASSERT_TRUE(pod.wait_for_enclave_log("setup_token=cc-setup-", std::chrono::seconds(60)))
         << pod.controller().log() << pod.enclave_log();
     const auto inside = pod.enclave_log();
@@ -251,6 +258,14 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
     ASSERT_TRUE(std::regex_search(gen_out, k, std::regex("\"pubkey\"\\s*:\\s*\"(0x[0-9a-f]{96})\"")))
         << gen_out;
     key = k[1];
+
+    // The token arrived with the configuration; a renewal on the parent reaches the enclave.
+    EXPECT_EQ(read_all(dir / "enclave-token"), "token-1");
+    std::ofstream(dir / "irsa-token") << "token-2\n";
+    for (int i = 0; i < 200 && read_all(dir / "enclave-token") != "token-2"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(read_all(dir / "enclave-token"), "token-2") << pod.controller().log() << pod.enclave_log();
 
     // Sign over aTLS; the double vote is refused by the record in PostgreSQL, behind the pipes.
     std::optional<Result<app::SignerResponse>> first;

@@ -1,5 +1,9 @@
 // What the controller hands the enclave, and how the enclave reads it.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "app/controller_command.hpp"
 
@@ -51,6 +55,42 @@ TEST(ConfigOfBootPackage, AppliesTheFileThenTheEnvironmentAndInsistsOnNitro) {
   auto typo = config_of_boot_package(p);
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.error().message.find("c.yaml"), std::string::npos) << "the controller's file is named";
+}
+
+TEST(BootPackageFor, IrsaTravelsAsTheRoleAndTheTokenTextNotTheParentsPath) {
+  std::string vars[] = {"AWS_ROLE_ARN=arn:aws:iam::111122223333:role/signer", "AWS_ROLE_SESSION_NAME=pod-1",
+                        "AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/secrets/eks.amazonaws.com/serviceaccount/token"};
+  std::vector<char*> env;
+  for (auto& v : vars) env.push_back(v.data());
+  env.push_back(nullptr);
+  // Even when the configuration names it, the parent's path is not handed over.
+  const auto p = boot_package_for("c.yaml", std::string(kNitroConfig) + "# env:AWS_WEB_IDENTITY_TOKEN_FILE\n", env.data());
+  EXPECT_EQ(p.environment, (std::map<std::string, std::string>{
+                               {"AWS_ROLE_ARN", "arn:aws:iam::111122223333:role/signer"},
+                               {"AWS_ROLE_SESSION_NAME", "pod-1"}}));
+}
+
+TEST(ConfigOfBootPackage, ATokenRenewalIsNotAConfiguration) {
+  tee::BootPackage renewal;
+  renewal.web_identity_token = "eyJhbGciOi.token.sig";
+  ASSERT_TRUE(renewal.token_only());
+  auto c = config_of_boot_package(renewal);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("token renewal arrived before any configuration"), std::string::npos);
+}
+
+TEST(WriteTokenFile, ReplacesTheFileWithOwnerOnlyAccess) {
+  const auto dir = std::filesystem::temp_directory_path() / ("cc-token-" + std::to_string(::getpid()));
+  const auto file = dir / "irsa" / "token";
+  ASSERT_TRUE(write_token_file(file.string(), "first").ok());
+  ASSERT_TRUE(write_token_file(file.string(), "second").ok());
+  std::ifstream in(file);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "second");
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

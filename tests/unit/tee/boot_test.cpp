@@ -20,6 +20,18 @@ TEST(BootPackage, EncodesAndDecodes) {
   EXPECT_EQ(back->config_name, p.config_name);
   EXPECT_EQ(back->config_text, p.config_text);
   EXPECT_EQ(back->environment, p.environment);
+  EXPECT_TRUE(back->web_identity_token.empty());
+  EXPECT_FALSE(back->token_only());
+
+  BootPackage renewal;
+  renewal.web_identity_token = "eyJhbGciOiJSUzI1NiJ9.payload.signature";
+  auto token = decode_boot_package(encode_boot_package(renewal));
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  EXPECT_EQ(token->web_identity_token, renewal.web_identity_token);
+  EXPECT_TRUE(token->token_only());
+  EXPECT_NE(decode_boot_package(R"({"version":1,"config":"","web_identity_token":7})").error().message.find(
+                "'web_identity_token' must be a string"),
+            std::string::npos);
 
   EXPECT_NE(decode_boot_package("[]").error().message.find("not a JSON object"), std::string::npos);
   EXPECT_NE(decode_boot_package(R"({"version":2,"config":""})").error().message.find("version 1"), std::string::npos);
