@@ -89,6 +89,14 @@ void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& r
 
 }  // namespace
 
+namespace {
+// /upcheck and /healthcheck, with or without a query.
+bool is_probe(std::string_view target) {
+  const auto path = target.substr(0, target.find('?'));
+  return path == "/upcheck" || path == "/healthcheck";
+}
+}  // namespace
+
 int run_server(const Config& config) {
   const ssz::Network* network = ssz::find_network(config.network);
   if (network == nullptr) {
@@ -258,8 +266,17 @@ int run_server(const Config& config) {
   http_options.idle_timeout = std::chrono::seconds(config.server.idle_timeout_seconds);
   std::unique_ptr<api::HttpServer> server;
   try {
+    // In an enclave the plain port crosses the untrusted parent: it answers the probes only, and
+    // every API call (tokens, keys, signatures) must come over aTLS.
+    const bool probes_only = config.tee.platform == "nitro";
     server = std::make_unique<api::HttpServer>(
-        io, http_options, [&router](api::HttpRequest&& req, api::Respond respond) {
+        io, http_options, [&router, probes_only](api::HttpRequest&& req, api::Respond respond) {
+          if (probes_only && !is_probe(req.target())) {
+            respond(api::error_response(403, "in Nitro mode this plain-HTTP port serves /upcheck and /healthcheck "
+                                             "only; use the aTLS port (tls.listen_port)",
+                                        req.version(), req.keep_alive()));
+            return;
+          }
           router.handle(std::move(req), std::move(respond));
         });
   } catch (const std::exception& e) {

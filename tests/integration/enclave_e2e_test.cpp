@@ -79,7 +79,7 @@ std::string hex(const ByteVector& b) {
 class Pod {
  public:
   Pod(const std::filesystem::path& dir, const std::filesystem::path& config, const std::filesystem::path& nsm_socket,
-      std::uint16_t ingress_port, std::uint16_t tls_port, const std::vector<std::string>& env)
+      const std::string& ingress, const std::vector<std::string>& env)
       : dir_(dir), earlier_(enclave_logs()) {
     const auto eif = dir / "containment-chamber.eif";
     std::ofstream(eif) << "exec " << binary_path() << " enclave --boot-timeout-seconds 60 --nsm-device "
@@ -93,8 +93,7 @@ class Pod {
         std::vector<std::string>{program("unshare"), "-m", "/bin/sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
                                  (dir / "parent-hosts").string(), binary_path(), "controller", "-c", config.string(),
                                  "--eif-path", eif.string(), "--nitro-cli", nitro_cli(), "--enclave-cid", "17",
-                                 "--listen-address", "127.0.0.1", "--ingress",
-                                 std::to_string(ingress_port) + ":" + std::to_string(tls_port),
+                                 "--listen-address", "127.0.0.1", "--ingress", ingress,
                                  "--enclave-id-file", (dir / "enclave.id").string()},
         e, (dir / ("controller-" + std::to_string(++runs_) + ".log")).string());
   }
@@ -168,7 +167,11 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
 
   // The parent's view of the world, and the configuration both sides run.
   std::ofstream(dir / "parent-hosts") << "127.0.0.1 localhost\n127.0.0.1 dynamodb.test kms.test postgres.test\n";
-  const auto http_port = free_port(), tls_port = free_port(), metrics_port = free_port(), ingress = free_port();
+  const auto http_port = free_port(), tls_port = free_port(), metrics_port = free_port(), ingress = free_port(),
+             ingress_http = free_port();
+  // The pod's ports: aTLS, and plain HTTP for the probes.
+  const std::string ports = std::to_string(ingress) + ":" + std::to_string(tls_port) + "," +
+                            std::to_string(ingress_http) + ":" + std::to_string(http_port);
   const auto config = dir / "config.yaml";
   std::ofstream(config) << "network: mainnet\n"
                         << "server: {listen_address: 127.0.0.1, listen_port: " << http_port << "}\n"
@@ -220,7 +223,7 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
 
   std::string key;
   {
-    Pod pod(dir, config, nsm.socket_path(), ingress, tls_port, pod_env);
+    Pod pod(dir, config, nsm.socket_path(), ports, pod_env);
     ASSERT_TRUE(pod.wait_for_enclave_log("setup_token=cc-setup-", std::chrono::seconds(60)))
         << pod.controller().log() << pod.enclave_log();
     const auto inside = pod.enclave_log();
@@ -229,6 +232,13 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
     ASSERT_TRUE(std::regex_search(inside, m, std::regex("setup_token=(cc-setup-[0-9a-f]+)")));
     ASSERT_TRUE(pod.wait_for_enclave_log("(aTLS: attested certificate)", std::chrono::seconds(30)))
         << pod.enclave_log();
+
+    // The plain port crosses the parent: probes only.
+    HttpClient plain("127.0.0.1", ingress_http);
+    EXPECT_EQ(plain.get("/upcheck").status, 200u);
+    auto api_refused = plain.post("/api/v1/eth2/sign/0x" + std::string(96, 'a'), attestation(1, 2, 1));
+    EXPECT_EQ(api_refused.status, 403u) << api_refused.body;
+    EXPECT_NE(api_refused.body.find("aTLS port"), std::string::npos) << api_refused.body;
 
     // A CA check cannot accept the enclave's self-made certificate; another image is refused.
     auto [ca_code, ca_out] = op({"status", "--auth-token", "x"}, {"--signer-url", url});
@@ -290,7 +300,7 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
   // enclave's attested key (a Decrypt without the attestation would be refused by the policy).
   const auto decrypts = kms.served("Decrypt");
   {
-    Pod pod(dir, config, nsm.socket_path(), ingress, tls_port, rig.env());
+    Pod pod(dir, config, nsm.socket_path(), ports, rig.env());
     ASSERT_TRUE(pod.wait_for_enclave_log("seal: chamber unsealed", std::chrono::seconds(60)))
         << pod.controller().log() << pod.enclave_log();
     EXPECT_GE(kms.served("Decrypt"), decrypts + 2);
@@ -313,7 +323,7 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
   // a client expecting the real image refuses the new one.
   nsm.set_pcr(0, ByteVector(48, 0x5e));
   {
-    Pod pod(dir, config, nsm.socket_path(), ingress, tls_port, rig.env());
+    Pod pod(dir, config, nsm.socket_path(), ports, rig.env());
     ASSERT_TRUE(pod.wait_for_enclave_log("seal: chamber", std::chrono::seconds(60))) << pod.enclave_log();
     ASSERT_TRUE(pod.wait_for_enclave_log("(aTLS: attested certificate)", std::chrono::seconds(30)))
         << pod.enclave_log();
