@@ -2,7 +2,7 @@
 # Installs everything the build and the tests need on Debian 12 (Debian packages, then the
 # npm packages pinned in package-lock.json), then configures and builds the given CMake preset.
 # Idempotent: packages already present are not reinstalled.
-#   scripts/setup.sh [release|debug|ci]      (default: release)
+#   scripts/setup.sh [release|debug|ci|none]  (default: release; none: install only, build nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
@@ -41,5 +41,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
+[ "$preset" = none ] && exit 0
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
