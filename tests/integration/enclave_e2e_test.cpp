@@ -40,18 +40,6 @@ std::string port_of(const std::string& text, const std::regex& pattern) {
   return std::regex_search(text, m, pattern) ? m[1].str() : "";
 }
 
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // `name` found on PATH (Process and run_command exec without a search); empty when absent.
 std::string program(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -167,8 +155,8 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
 
   // The parent's view of the world, and the configuration both sides run.
   std::ofstream(dir / "parent-hosts") << "127.0.0.1 localhost\n127.0.0.1 dynamodb.test kms.test postgres.test\n";
-  const auto http_port = free_port(), tls_port = free_port(), metrics_port = free_port(), ingress = free_port(),
-             ingress_http = free_port();
+  const auto http_port = free_tcp_port(), tls_port = free_tcp_port(), metrics_port = free_tcp_port(), ingress = free_tcp_port(),
+             ingress_http = free_tcp_port();
   // The pod's ports: aTLS, and plain HTTP for the probes.
   const std::string ports = std::to_string(ingress) + ":" + std::to_string(tls_port) + "," +
                             std::to_string(ingress_http) + ":" + std::to_string(http_port);

@@ -14,6 +14,9 @@ namespace cc::test {
 std::string binary_path();
 std::filesystem::path make_temp_dir(const std::string& tag);
 
+// A TCP port on 127.0.0.1 that nothing listens on right now (for a process that must be given one).
+std::uint16_t free_tcp_port();
+
 class SignerInstance {
  public:
   // `dir` holds keys/ and data/; extra `args` are appended to `server`.
