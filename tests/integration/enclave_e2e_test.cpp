@@ -157,6 +157,8 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
   std::ofstream(dir / "parent-hosts") << "127.0.0.1 localhost\n127.0.0.1 dynamodb.test kms.test postgres.test\n";
   const auto http_port = free_tcp_port(), tls_port = free_tcp_port(), metrics_port = free_tcp_port(), ingress = free_tcp_port(),
              ingress_http = free_tcp_port();
+  // The enclave serves once its vsock twin of the aTLS port forwards (the last thing it opens).
+  const std::string serving = "forwarder: vsock:any:" + std::to_string(tls_port) + " ";
   // The pod's ports: aTLS, and plain HTTP for the probes.
   const std::string ports = std::to_string(ingress) + ":" + std::to_string(tls_port) + "," +
                             std::to_string(ingress_http) + ":" + std::to_string(http_port);
@@ -218,7 +220,7 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
     EXPECT_NE(inside.find("egress endpoint(s) mapped in /etc/hosts"), std::string::npos) << inside;
     std::smatch m;
     ASSERT_TRUE(std::regex_search(inside, m, std::regex("setup_token=(cc-setup-[0-9a-f]+)")));
-    ASSERT_TRUE(pod.wait_for_enclave_log("(aTLS: attested certificate)", std::chrono::seconds(30)))
+    ASSERT_TRUE(pod.wait_for_enclave_log(serving, std::chrono::seconds(30)))
         << pod.enclave_log();
 
     // The plain port crosses the parent: probes only.
@@ -292,7 +294,7 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
     ASSERT_TRUE(pod.wait_for_enclave_log("seal: chamber unsealed", std::chrono::seconds(60)))
         << pod.controller().log() << pod.enclave_log();
     EXPECT_GE(kms.served("Decrypt"), decrypts + 2);
-    ASSERT_TRUE(pod.wait_for_enclave_log("(aTLS: attested certificate)", std::chrono::seconds(30)))
+    ASSERT_TRUE(pod.wait_for_enclave_log(serving, std::chrono::seconds(30)))
         << pod.enclave_log();
     std::optional<Result<app::SignerResponse>> next;
     for (int i = 0; i < 100; ++i) {
@@ -313,7 +315,7 @@ TEST(EnclaveEndToEnd, AttestedSignerBehindTheControllerSignsRefusesADoubleVoteAn
   {
     Pod pod(dir, config, nsm.socket_path(), ports, rig.env());
     ASSERT_TRUE(pod.wait_for_enclave_log("seal: chamber", std::chrono::seconds(60))) << pod.enclave_log();
-    ASSERT_TRUE(pod.wait_for_enclave_log("(aTLS: attested certificate)", std::chrono::seconds(30)))
+    ASSERT_TRUE(pod.wait_for_enclave_log(serving, std::chrono::seconds(30)))
         << pod.enclave_log();
     const auto inside = pod.enclave_log();
     EXPECT_NE(inside.find("kms:RecipientAttestation:PCR0"), std::string::npos) << inside;
