@@ -48,6 +48,9 @@ std::optional<std::chrono::system_clock::time_point> parse_aws_time(std::string_
   const std::chrono::year_month_day date{std::chrono::year{number(y)}, std::chrono::month{unsigned(number(mo))},
                                          std::chrono::day{unsigned(number(d))}};
   if (!date.ok() || number(h) > 23 || number(mi) > 59 || number(s) > 60) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: it ends in 2262. An expiry past 2200 is not a
+  // timestamp AWS writes; refusing it keeps the conversion below from overflowing.
+  if (number(y) < 1970 || number(y) > 2200) return std::nullopt;
   return std::chrono::sys_days{date} + std::chrono::hours{number(h)} + std::chrono::minutes{number(mi)} +
          std::chrono::seconds{number(s)};
 }

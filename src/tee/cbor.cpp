@@ -29,6 +29,41 @@ Item checked(cbor_item_t* raw) {
   return Item(raw);
 }
 
+// libcbor allocates a definite-length array or map for its declared size before it reads a single
+// element, so a few bytes declaring 2^32 items would ask for gigabytes (found by fuzzing). Every
+// element takes at least one byte: no declared count (nor string length) may exceed the bytes
+// left after its header. A flat walk over the headers checks that without allocating; whether
+// the rest is well formed is libcbor's to say.
+Status check_declared_sizes(std::span<const std::uint8_t> input, std::string_view what) {
+  std::size_t p = 0;
+  const std::size_t n = input.size();
+  while (p < n) {
+    const std::size_t at = p;
+    const std::uint8_t initial = input[p++];
+    const unsigned major = initial >> 5, info = initial & 0x1f;
+    std::uint64_t value = info;
+    if (info >= 24 && info <= 27) {
+      const std::size_t width = std::size_t{1} << (info - 24);
+      if (width > n - p) return {};  // truncated: libcbor says so
+      value = 0;
+      for (std::size_t i = 0; i < width; ++i) value = value << 8 | input[p++];
+    } else if (info >= 28 && info <= 30) {
+      return {};  // malformed: libcbor says so
+    }
+    if (info == 31) continue;  // indefinite length or break: its items follow as headers
+    const std::uint64_t left = n - p;
+    const bool too_big = (major == 2 || major == 3 || major == 4) ? value > left : major == 5 && value > left / 2;
+    if (too_big) {
+      return Error::invalid(std::string(what) + ": truncated CBOR: the item at byte " + std::to_string(at) +
+                            " declares " + std::to_string(value) +
+                            (major == 5 ? " pairs" : major == 4 ? " items" : " bytes") + " but only " +
+                            std::to_string(left) + " bytes follow");
+    }
+    if (major == 2 || major == 3) p += static_cast<std::size_t>(value);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Item> decode(std::span<const std::uint8_t> input, std::size_t max_size, std::string_view what) {
@@ -37,6 +72,7 @@ Result<Item> decode(std::span<const std::uint8_t> input, std::size_t max_size, s
     return Error::invalid(std::string(what) + ": " + std::to_string(input.size()) + " bytes, more than the limit of " +
                           std::to_string(max_size));
   }
+  if (auto sizes = check_declared_sizes(input, what); !sizes) return sizes.error();
   cbor_load_result result{};
   Item item(cbor_load(input.data(), input.size(), &result));
   if (result.error.code != CBOR_ERR_NONE || !item) {

@@ -386,6 +386,12 @@ TEST(ParseAwsTime, AcceptsTheFormsAwsWrites) {
   EXPECT_FALSE(parse_aws_time("2024-02-30T12:03:04Z"));
   EXPECT_FALSE(parse_aws_time("2024-05-01T12:03:04+02:00"));
   EXPECT_FALSE(parse_aws_time(""));
+  // Found by fuzzing: a year past 2262 overflowed the conversion to system_clock (undefined
+  // behaviour); years AWS does not write are refused instead.
+  EXPECT_FALSE(parse_aws_time("3026-11-28T06:22:26Z"));
+  EXPECT_FALSE(parse_aws_time("9999-12-31T23:59:59Z"));
+  EXPECT_FALSE(parse_aws_time("1969-12-31T23:59:59Z"));
+  EXPECT_TRUE(parse_aws_time("2200-01-01T00:00:00Z"));
 }
 
 }  // namespace

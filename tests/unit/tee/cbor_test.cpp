@@ -123,5 +123,27 @@ TEST(Cbor, ItemsShareAndReleaseReferences) {
   EXPECT_EQ(cbor_refcount(moved.get()), 1u);
 }
 
+TEST(Cbor, DeclaredSizesBeyondTheInputAreRefusedBeforeAnyAllocation) {
+  // Found by fuzzing: libcbor allocates a definite array for its declared size first, so nine
+  // bytes declaring 2^32 items asked for gigabytes.
+  const ByteVector huge_array = {0x9b, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01};
+  auto a = decode(huge_array, 1 << 16, "response");
+  ASSERT_FALSE(a);
+  EXPECT_NE(a.error().message.find("response: truncated CBOR: the item at byte 0 declares 4294967296 items but only 1 bytes follow"),
+            std::string::npos)
+      << a.error().message;
+  // A map inside a map, declaring more pairs than bytes left.
+  const ByteVector nested_map = {0xa1, 0x61, 'k', 0xba, 0x00, 0x01, 0x00, 0x00, 0x01, 0x02};
+  auto m = decode(nested_map, 1 << 16, "document");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("byte 3 declares 65536 pairs"), std::string::npos) << m.error().message;
+  // A byte string longer than the input.
+  const ByteVector long_bytes = {0x5a, 0x7f, 0xff, 0xff, 0xff, 0x00};
+  EXPECT_NE(decode(long_bytes, 1 << 16, "x").error().message.find("declares 2147483647 bytes"), std::string::npos);
+  // Sizes that fit still decode, strings skipped correctly (a string whose bytes look like a header).
+  const ByteVector fine = {0x82, 0x42, 0x9b, 0xff, 0x01};
+  EXPECT_TRUE(decode(fine, 1 << 16, "x").ok());
+}
+
 }  // namespace
 }  // namespace cc::tee::cbor
