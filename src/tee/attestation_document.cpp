@@ -94,7 +94,7 @@ Result<std::vector<ByteVector>> parse_cabundle(const cbor_item_t* item) {
 // An optional byte field: null means absent.
 Result<std::optional<ByteVector>> parse_optional(const cbor_item_t* item, std::string_view name, std::size_t min_size,
                                                  std::size_t max_size) {
-  if (cbor_is_null(item)) return std::optional<ByteVector>{};
+  if (cbor::is_null(item)) return std::optional<ByteVector>{};
   auto value = cbor::bytes_of(item, payload_field(name), min_size, max_size);
   if (!value) return value.error();
   return std::optional<ByteVector>(copy(*value));

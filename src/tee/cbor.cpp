@@ -189,10 +189,11 @@ std::string_view type_name(const cbor_item_t* item) {
     case CBOR_TYPE_TAG:
       return "tagged item";
     case CBOR_TYPE_FLOAT_CTRL:
+      if (cbor_float_get_width(item) != CBOR_FLOAT_0) return "float";
       if (cbor_is_null(item)) return "null";
       if (cbor_is_bool(item)) return "boolean";
       if (cbor_is_undef(item)) return "undefined";
-      return "float or simple value";
+      return "simple value";
   }
   return "unknown item";
 }
@@ -237,8 +238,17 @@ Result<std::int64_t> int_of(const cbor_item_t* item, std::string_view field) {
   return cbor_isa_uint(item) ? static_cast<std::int64_t>(n) : -1 - static_cast<std::int64_t>(n);
 }
 
+// Found by fuzzing: libcbor's predicates assert on floats, so check the width first.
+bool is_null(const cbor_item_t* item) {
+  return item && cbor_isa_float_ctrl(item) && cbor_float_get_width(item) == CBOR_FLOAT_0 && cbor_is_null(item);
+}
+
+bool is_bool(const cbor_item_t* item) {
+  return item && cbor_isa_float_ctrl(item) && cbor_float_get_width(item) == CBOR_FLOAT_0 && cbor_is_bool(item);
+}
+
 Result<bool> bool_of(const cbor_item_t* item, std::string_view field) {
-  if (!item || !cbor_is_bool(item)) return Error::invalid(expected(field, "a boolean", item));
+  if (!is_bool(item)) return Error::invalid(expected(field, "a boolean", item));
   return cbor_get_bool(item);
 }
 

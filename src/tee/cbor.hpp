@@ -82,6 +82,10 @@ Item tag(std::uint64_t tag_value, const Item& content);
 
 // "unsigned integer", "byte string", "map", "null", ... for error messages.
 std::string_view type_name(const cbor_item_t* item);
+// null / a boolean. Unlike libcbor's cbor_is_null and cbor_is_bool, which assert (and abort the
+// process) when given a float, these answer false for any item that is not a simple value.
+bool is_null(const cbor_item_t* item);
+bool is_bool(const cbor_item_t* item);
 
 // Readers: the value when the item has the right type and size, else an invalid_argument error
 // naming `field` ("payload.pcrs[3]"). Strings must have definite length.

@@ -119,7 +119,7 @@ const cbor_item_t* lookup(const cbor_item_t* map, std::string_view key) {
 // null -> absent; a byte string up to max -> value; anything else -> error.
 bool optional_field(const cbor_item_t* item, std::size_t max, std::optional<ByteVector>& out) {
   if (!item) return false;
-  if (cbor_is_null(item)) return true;
+  if (cbor::is_null(item)) return true;
   if (!cbor_isa_bytestring(item) || !cbor_bytestring_is_definite(item)) return false;
   const std::size_t size = cbor_bytestring_length(item);
   if (size > max) return false;

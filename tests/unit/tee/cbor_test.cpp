@@ -145,5 +145,19 @@ TEST(Cbor, DeclaredSizesBeyondTheInputAreRefusedBeforeAnyAllocation) {
   EXPECT_TRUE(decode(fine, 1 << 16, "x").ok());
 }
 
+TEST(Cbor, FloatsAreNamedNotAsserted) {
+  // Found by fuzzing: libcbor's cbor_is_null asserts on a float, so a three-byte half float where
+  // a map was expected aborted the process while the error message was being written.
+  const ByteVector half_float = {0xf9, 0xff, 0xd8};
+  auto item = decode(half_float, 16, "x");
+  ASSERT_TRUE(item.ok());
+  EXPECT_EQ(type_name(item->get()), "float");
+  EXPECT_FALSE(is_null(item->get()));
+  EXPECT_FALSE(is_bool(item->get()));
+  EXPECT_NE(bool_of(item->get(), "flag").error().message.find("flag: expected a boolean, got float"), std::string::npos);
+  EXPECT_TRUE(is_null(null().get()));
+  EXPECT_TRUE(is_bool(boolean(true).get()));
+}
+
 }  // namespace
 }  // namespace cc::tee::cbor

@@ -196,5 +196,12 @@ TEST(NsmIoctl, PathsThatAreNeitherDeviceNorSocketAreRefused) {
   EXPECT_NE(regular.error().message.find("neither a character device nor a Unix socket"), std::string::npos);
 }
 
+TEST(NsmProtocol, AFloatWhereTheResponseMapShouldBeIsRefused) {
+  const ByteVector half_float = {0xf9, 0xff, 0xd8};  // fuzz/regressions/attestation
+  auto r = decode_attestation_response(half_float);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("float"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace cc::tee
