@@ -15,7 +15,7 @@ targets=("$@")
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (scripts/setup.sh installs clang and libclang-rt-14-dev)" >&2; exit 1; }
 [ -d node_modules/@chainsafe/blst ] || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCC_FUZZ=ON \
+CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCC_FUZZ=ON \
   -DCC_BUILD_TESTS=OFF -DCC_BUILD_BENCH=OFF >/dev/null
 cmake --build build/fuzz -j "${CC_JOBS:-2}" --target "${targets[@]/#/cc_fuzz_}"
 
