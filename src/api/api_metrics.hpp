@@ -26,8 +26,7 @@ class ApiMetrics {
   void slashing_database(double seconds);
   // A request refused for its credentials (401) or its policy (403).
   void auth_rejection();
-  // A canary key was asked to sign (canary keys are not implemented yet: nothing calls this,
-  // and containment_canary_signing_total stays 0 until they are).
+  // A canary key was asked to sign (the signing service refused it: keys/registry.hpp).
   void canary_signing();
 
  private:

@@ -28,6 +28,11 @@ HttpResponse json_response(unsigned status, std::string body, unsigned version, 
   return res;
 }
 
+std::string peer_address(const HttpRequest& request) {
+  auto it = request.find(kPeerHeader);
+  return it == request.end() ? std::string() : std::string(it->value());
+}
+
 HttpResponse error_response(unsigned status, std::string_view message, unsigned version, bool keep_alive) {
   boost::json::object o;
   o["code"] = status;
@@ -42,6 +47,7 @@ class ConnectionBase {
  public:
   virtual ~ConnectionBase() = default;
   virtual void close() = 0;
+  virtual void close_when_idle() = 0;  // close if idle; else close once the request in progress is answered
 };
 
 }  // namespace
@@ -55,6 +61,9 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   std::set<std::weak_ptr<ConnectionBase>, std::owner_less<std::weak_ptr<ConnectionBase>>> connections;
   std::shared_ptr<asio::ssl::context> tls;  // guarded by mu
   bool stopped = false;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> in_flight{0};
+  std::uint16_t bound_port = 0;  // kept: the acceptor's endpoint is gone once it is closed
 
   State(asio::io_context& ctx, HttpServerOptions opts, Handler h)
       : io(ctx), options(std::move(opts)), handler(std::move(h)), acceptor(asio::make_strand(ctx)), tls(options.tls) {}
@@ -73,6 +82,13 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       : stream_(std::forward<Args>(args)...), server_(std::move(server)) {}
 
   void start() {
+    beast::error_code endpoint_ec;
+    const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(endpoint_ec);
+    if (!endpoint_ec) {
+      const auto address = remote.address();
+      peer_ = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+              std::to_string(remote.port());
+    }
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
         beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
@@ -90,15 +106,23 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   void keep(std::shared_ptr<void> owner) { owned_ = std::move(owner); }
 
   void close() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
+  }
+
+  void close_when_idle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      beast::error_code ec;
-      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
-      beast::get_lowest_layer(self->stream_).close();
+      if (!self->busy_) self->close_now();  // a busy one closes after its answer (write())
     });
   }
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  void close_now() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream_).close();
+  }
 
   void read() {
     parser_.emplace();
@@ -121,8 +145,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if (ec) {
       return write(error_response(400, "malformed HTTP request: " + ec.message(), 11, false));
     }
+    // Shutting down: a request not started yet is not started (the client retries elsewhere).
+    if (server_->draining) return close_now();
     beast::get_lowest_layer(stream_).expires_never();  // the handler may queue; the client has its own timeout
+    busy_ = true;
+    ++server_->in_flight;
     auto request = parser_->release();
+    request.erase(kPeerHeader);  // only ever what this server says
+    if (!peer_.empty()) request.set(kPeerHeader, peer_);
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
     auto self = this->shared_from_this();
@@ -143,9 +173,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   }
 
   void write(HttpResponse res) {
+    if (server_->draining) res.keep_alive(false);
     response_ = std::make_shared<HttpResponse>(std::move(res));
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
     http::async_write(stream_, *response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (self->busy_) {
+        self->busy_ = false;
+        --self->server_->in_flight;
+      }
       if (ec || !self->response_->keep_alive()) return self->finish();
       self->response_.reset();
       self->read();
@@ -186,13 +221,15 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   std::shared_ptr<HttpServer::State> server_;
   std::array<char, 16384> scratch_{};
   std::size_t drained_ = 0;
+  std::string peer_;  // the client's address:port
+  bool busy_ = false;  // a request was handed to the handler and is not answered yet (strand only)
 };
 
 template <class Conn>
 void track_and_start(HttpServer::State& state, std::shared_ptr<Conn> conn) {
   {
     std::lock_guard lock(state.mu);
-    if (state.stopped) return;
+    if (state.stopped || state.draining) return;
     for (auto it = state.connections.begin(); it != state.connections.end();) {
       it = it->expired() ? state.connections.erase(it) : std::next(it);
     }
@@ -247,6 +284,7 @@ HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler 
   if (!ec) acc.bind(endpoint, ec);
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+  state_->bound_port = acc.local_endpoint().port();
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -273,7 +311,25 @@ void HttpServer::stop() {
   for (auto& c : open) c->close();
 }
 
-std::uint16_t HttpServer::port() const { return state_->acceptor.local_endpoint().port(); }
+void HttpServer::stop_accepting() {
+  std::vector<std::shared_ptr<ConnectionBase>> open;
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->stopped || state_->draining.exchange(true)) return;
+    for (auto& w : state_->connections) {
+      if (auto c = w.lock()) open.push_back(std::move(c));
+    }
+  }
+  asio::post(state_->acceptor.get_executor(), [s = state_] {
+    beast::error_code ec;
+    s->acceptor.close(ec);
+  });
+  for (auto& c : open) c->close_when_idle();
+}
+
+std::size_t HttpServer::in_flight() const { return state_->in_flight.load(); }
+
+std::uint16_t HttpServer::port() const { return state_->bound_port; }
 
 unsigned http_status_of(const Error& e) {
   switch (e.kind) {

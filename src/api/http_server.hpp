@@ -4,6 +4,10 @@
 // once, from any thread: the response is written on the connection's own strand, so handlers
 // may finish their work on other pools. Oversized bodies get 413 and malformed requests 400
 // without reaching the handler. Thread-safe; stop() closes the listener and open connections.
+//
+// Graceful shutdown: stop_accepting() closes the listener (new connections are refused) and the
+// connections waiting for a request, and lets every request already read run to its answer,
+// sent with Connection: close; in_flight() counts those not answered yet.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -42,6 +46,9 @@ class HttpServer {
 
   void start();
   void stop();
+  void stop_accepting();
+  // Requests handed to the handler and not answered (written) yet.
+  std::size_t in_flight() const;
   std::uint16_t port() const;
   // Replaces the TLS context for connections accepted from now on (certificate reload).
   void set_tls_context(std::shared_ptr<boost::asio::ssl::context> tls);
@@ -51,6 +58,12 @@ class HttpServer {
  private:
   std::shared_ptr<State> state_;
 };
+
+// The address of the client that sent `request` ("203.0.113.7:53412", "[::1]:40000"), for logs.
+// HttpServer records it in a header of its own on every request it hands to a handler (a client
+// that sends that header itself has it replaced); "" for a request that did not come through it.
+std::string peer_address(const HttpRequest& request);
+inline constexpr std::string_view kPeerHeader = "X-Containment-Peer";
 
 // A JSON response with the given status. `body` must already be JSON text.
 HttpResponse json_response(unsigned status, std::string body, unsigned version = 11, bool keep_alive = true);

@@ -12,6 +12,23 @@ namespace {
 
 constexpr std::string_view kSignPrefix = "/api/v1/eth2/sign/";
 
+// The value of ?name=… in `target` (no percent-decoding: scope values are plain words).
+std::string query_param(std::string_view target, std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto item = query.substr(0, amp);
+    if (item.size() > name.size() && item.substr(0, name.size()) == name && item[name.size()] == '=') {
+      return std::string(item.substr(name.size() + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
 std::string_view path_of(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
@@ -148,12 +165,12 @@ void Router::handle(HttpRequest&& request, Respond respond) {
 
   if (path.substr(0, kSignPrefix.size()) == kSignPrefix) {
     // Every answer of this route is counted once, with its status and operation.
-    auto answer = [metrics = signing_.metrics(), respond = std::move(respond), start = std::chrono::steady_clock::now()](
-                      HttpResponse res, std::string_view operation = "unknown") {
-      if (metrics != nullptr) {
-        metrics->signing_request(res.result_int(), operation,
-                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      }
+    auto answer = [metrics = signing_.metrics(), log = signing_log_, respond = std::move(respond),
+                   start = std::chrono::steady_clock::now(), pubkey = std::string(path.substr(kSignPrefix.size())),
+                   peer = peer_address(request)](HttpResponse res, std::string_view operation = "unknown") {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (metrics != nullptr) metrics->signing_request(res.result_int(), operation, seconds);
+      if (log != nullptr) log->record(pubkey, operation, res.result_int(), seconds, peer);
       respond(std::move(res));
     };
     if (method != http::verb::post) return answer(error_response(405, "use POST to sign"));
@@ -165,6 +182,7 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     std::optional<HttpResponse> rejection;
     auto who = caller(request, false, rejection);
     if (rejection) return answer(std::move(*rejection));
+    const std::string client = peer_address(request) + (who ? " (" + who->who + ")" : "");
     // While sealed, keys of the DynamoDB key source are not loaded: say so instead of "unknown key".
     if (chamber_ != nullptr && !seal::signing_allowed(chamber_->state())) {
       auto pk = from_hex_fixed<48>(pubkey);
@@ -191,7 +209,7 @@ void Router::handle(HttpRequest&& request, Respond respond) {
         return who.who + " is not allowed to sign " + std::string(operation) + " with " + key;
       };
     }
-    signing_.sign(pubkey, request.body(), std::move(may_sign), [answer = std::move(answer), json](SignOutcome outcome) {
+    signing_.sign(pubkey, request.body(), client, std::move(may_sign), [answer = std::move(answer), json](SignOutcome outcome) {
       if (outcome.status != 200) {
         boost::json::object o;
         o["code"] = outcome.status;
@@ -236,6 +254,11 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     if (method != http::verb::get) return respond(error_response(405, "use GET"));
     if (auto rejection = authorize(request, {auth::Scope::public_keys, "", ""})) return respond(std::move(*rejection));
     return respond(public_keys(request));
+  }
+  if (path == "/reload") {
+    if (method != http::verb::post && method != http::verb::get) return respond(error_response(405, "use POST or GET"));
+    if (auto rejection = authorize(request, {auth::Scope::reload_keys, "", ""})) return respond(std::move(*rejection));
+    return respond(reload(request));
   }
   if (path == "/eth/v1/keystores") return keystores(std::move(request), std::move(respond));
   if (path == ChamberKeysApi::kKeysPath || path == ChamberKeysApi::kGeneratePath) {
@@ -342,6 +365,39 @@ void Router::chamber_keys(HttpRequest&& request, Respond respond) {
   }
 }
 
+HttpResponse Router::reload(const HttpRequest& request) {
+  if (reload_ == nullptr) {
+    return error_response(404, "no key source to reload: configure key_sources.filesystem.paths or "
+                               "key_sources.dynamodb.table");
+  }
+  if (request.method() == http::verb::get) return json_response(200, boost::json::serialize(reload_->status()));
+  // The scope: ?scope=… or a JSON body {"scope": "…"}; neither means all.
+  std::string scope = query_param(request.target(), "scope");
+  if (scope.empty() && !request.body().empty()) {
+    boost::system::error_code ec;
+    auto body = boost::json::parse(request.body(), ec);
+    const auto* field = !ec && body.is_object() ? body.as_object().if_contains("scope") : nullptr;
+    if (ec || !body.is_object() || (field != nullptr && !field->is_string())) {
+      return error_response(400, "reload: the body must be empty or a JSON object {\"scope\": \"all\"}");
+    }
+    if (field != nullptr) scope = std::string(field->as_string());
+  }
+  std::string trigger = "POST /reload from " + peer_address(request);
+  switch (reload_->start(scope, trigger)) {
+    case KeyReload::Start::started: {
+      boost::json::object o{{"status", "started"}, {"scope", scope.empty() ? "all" : scope}};
+      return json_response(202, boost::json::serialize(o));
+    }
+    case KeyReload::Start::already_running:
+      return error_response(409, "a reload is already running: see GET /reload");
+    case KeyReload::Start::unknown_scope:
+      break;
+  }
+  std::string known;
+  for (const auto& s : reload_->scopes()) known += (known.empty() ? "" : ", ") + s;
+  return error_response(400, "reload: unknown scope '" + scope + "' (this signer reloads: " + known + ")");
+}
+
 HttpResponse Router::status() {
   boost::json::object body;
   body["version"] = facts_.version;
@@ -397,6 +453,7 @@ HttpResponse Router::high_watermark() {
 
 HttpResponse Router::healthcheck(const HttpRequest&) {
   bool up = true;
+  bool reloading = false;
   boost::json::array checks;
   {
     std::lock_guard lock(mu_);
@@ -411,6 +468,11 @@ HttpResponse Router::healthcheck(const HttpRequest&) {
       boost::json::array failures;
       for (const auto& [file, reason] : s.failures) failures.push_back(boost::json::object{{"file", file}, {"error", reason}});
       c["failures"] = std::move(failures);
+      if (s.reloading) {
+        // Keys stay usable during a reload: it is reported, not a reason to be unready.
+        c["reload"] = boost::json::object{{"running", true}, {"keys_done", s.reload_done}, {"keys_total", s.reload_total}};
+        reloading = true;
+      }
       checks.push_back(std::move(c));
     }
   }
@@ -426,6 +488,8 @@ HttpResponse Router::healthcheck(const HttpRequest&) {
   boost::json::object body;
   body["status"] = up ? "UP" : "DOWN";
   body["keys_loaded"] = keys_.size();
+  // From the moment a reload is accepted, before its source reports progress.
+  body["reloading"] = reloading || (reload_ != nullptr && reload_->running());
   body["checks"] = std::move(checks);
   return json_response(up ? 200 : 503, boost::json::serialize(body));
 }

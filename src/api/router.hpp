@@ -9,6 +9,11 @@
 //                                     import_keystores, delete_keys); 404 unless enabled
 //   GET  /healthcheck                 readiness: 200 only when every key source is loaded and the
 //                                     anti-slashing database is writable, else 503; JSON either way
+//   POST /reload                      rescan key sources (key_reload.hpp): 202 when a reload
+//                                     starts, 409 while one runs; optional scope (?scope= or
+//                                     {"scope": …}): all | filesystem | dynamodb. GET /reload: how
+//                                     the last one went. Scope reload_keys; 404 without a source
+//                                     to reload
 //   GET  /api/v1/eth2/highWatermark   {"epoch","slot"} of the global high watermark, {} when none
 //                                     (Web3Signer's contract); 503 when the database cannot be read
 //                                     (scope public_keys)
@@ -35,6 +40,8 @@
 
 #include "api/http_server.hpp"
 #include "api/key_manager.hpp"
+#include "api/key_reload.hpp"
+#include "api/signing_log.hpp"
 #include "api/signing_service.hpp"
 #include "api/auth_api.hpp"
 #include "api/chamber_api.hpp"
@@ -50,6 +57,10 @@ struct KeySourceHealth {
   std::size_t loaded = 0;
   std::size_t total = 0;     // known once scanning is done
   std::vector<std::pair<std::string, std::string>> failures;  // (file, reason)
+  // A reload in progress (the keys above stay usable meanwhile): files decrypted so far of those
+  // that are new or changed.
+  bool reloading = false;
+  std::size_t reload_done = 0, reload_total = 0;
 };
 
 // Facts about this signer that do not change while it runs, for the status endpoint.
@@ -72,6 +83,10 @@ class Router {
 
   // Key loading reports progress here; safe from any thread.
   void update_key_source(const KeySourceHealth& health);
+  // Serves /reload with `reload` (null: 404). Call before the listener opens.
+  void set_key_reload(KeyReload* reload) { reload_ = reload; }
+  // Signing requests are logged through `log` (null: not logged). Call before the listener opens.
+  void set_signing_log(SigningLog* log) { signing_log_ = log; }
   bool keys_loading() const;
   // The progress of every key source, as last reported.
   std::vector<KeySourceHealth> key_sources() const;
@@ -93,6 +108,7 @@ class Router {
   HttpResponse high_watermark();
   void keystores(HttpRequest&& request, Respond respond);
   void chamber_keys(HttpRequest&& request, Respond respond);
+  HttpResponse reload(const HttpRequest& request);
 
   SigningService& signing_;
   keys::KeyRegistry& keys_;
@@ -104,6 +120,8 @@ class Router {
   ChamberApi* const chamber_api_;     // null without the DynamoDB key source (nothing to seal)
   const seal::Chamber* const chamber_;
   ChamberKeysApi* const chamber_keys_;  // null without the DynamoDB key source
+  KeyReload* reload_ = nullptr;
+  SigningLog* signing_log_ = nullptr;
   mutable std::mutex mu_;
   std::vector<KeySourceHealth> sources_;
   // /healthcheck writes to the database (a real fsync) and /highWatermark reads it: they run

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/json.hpp"
+#include "core/log.hpp"
 #include "ssz/signing_request.hpp"
 
 namespace cc::api {
@@ -39,8 +40,31 @@ SigningService::SigningService(const ssz::Network& network, keys::KeyRegistry& k
 
 SigningService::~SigningService() { pool_.join(); }
 
-void SigningService::sign(std::string_view pubkey_hex, std::string_view body, const OperationCheck& may_sign,
-                          std::function<void(SignOutcome)> done) {
+SignOutcome SigningService::refuse_canary(std::string_view pubkey_hex, std::string_view body,
+                                          std::string_view client) const {
+  // The request type, when the body says one we know: for the log line and the metrics label.
+  std::string_view operation = "unknown";
+  try {
+    operation = ssz::sign_type_name(ssz::decode_signing_request(json::parse(body), network_).type);
+  } catch (const std::exception&) {
+  }
+  if (options_.metrics != nullptr) options_.metrics->canary_signing();
+  log_event(spdlog::level::err, "canary key asked to sign: refused (possible intrusion or key leak)",
+            {{"pubkey", pubkey_hex}, {"client", client}, {"operation", operation}});
+  auto outcome = failure(403,
+                         "public key " + std::string(pubkey_hex) +
+                             " is a canary key: it never signs, and this request has been logged and reported",
+                         "canary_key");
+  outcome.operation = operation;
+  return outcome;
+}
+
+void SigningService::sign(std::string_view pubkey_hex, std::string_view body, std::string_view client,
+                          const OperationCheck& may_sign, std::function<void(SignOutcome)> done) {
+  // A canary refuses before anything else happens: no decoding beyond a label, no record.
+  if (auto pk = from_hex_fixed<48>(pubkey_hex); pk && keys_.is_canary(*pk)) {
+    return done(refuse_canary(pubkey_hex, body, client));
+  }
   // Admission: count this request until its outcome is delivered.
   if (pending_.fetch_add(1, std::memory_order_relaxed) >= options_.max_pending) {
     pending_.fetch_sub(1, std::memory_order_relaxed);

@@ -5,6 +5,11 @@
 // passed, and none is handed back before its record is durable. Refusals answer 412, except
 // key_disabled (a key deleted through the Key Manager API): 404, as for a key not loaded.
 //
+// A canary key (keys/registry.hpp) never signs: any request for one is answered 403 (reason
+// "canary_key") before the body is acted on, so no anti-slashing record is written and no
+// signature computed; it is logged at error (public key, client, request type) and counted in
+// containment_canary_signing_total.
+//
 // Admission is bounded: past `max_pending` requests in flight, new ones are answered 503 at
 // once instead of queueing without limit. Thread-safe; `sign` may be called from any I/O thread
 // and never blocks it on BLS or fsync. The outcome callback runs on a signing-pool or store thread.
@@ -48,8 +53,9 @@ class SigningService {
                  std::function<bool()> keys_loading);
   ~SigningService();
 
-  // `pubkey_hex` is the path parameter; `body` the request body.
-  void sign(std::string_view pubkey_hex, std::string_view body, const OperationCheck& may_sign,
+  // `pubkey_hex` is the path parameter; `body` the request body; `client` who asked (address and
+  // principal, for the canary alarm's log line).
+  void sign(std::string_view pubkey_hex, std::string_view body, std::string_view client, const OperationCheck& may_sign,
             std::function<void(SignOutcome)> done);
 
   std::uint32_t pending() const { return pending_.load(std::memory_order_relaxed); }
@@ -59,6 +65,7 @@ class SigningService {
   ApiMetrics* metrics() const { return options_.metrics; }
 
  private:
+  SignOutcome refuse_canary(std::string_view pubkey_hex, std::string_view body, std::string_view client) const;
   void sign_on_pool(std::shared_ptr<const crypto::SecretKey> key, Root signing_root,
                     std::function<void(SignOutcome)> done);
 

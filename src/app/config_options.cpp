@@ -9,7 +9,11 @@ ConfigOptions::ConfigOptions(CLI::App& command) {
   const Config defaults;
   for (const auto& field : config_fields()) {
     std::string help = field.description + "\n[" + field.show(defaults) + "] env " + field.env();
-    auto* opt = command.add_option(field.flag(), values_[field.path], help);
+    // The documented short forms of the logging flags.
+    std::string names = field.flag();
+    if (field.path == "logging.format") names += ",--log-format";
+    if (field.path == "logging.level") names += ",--log-level";
+    auto* opt = command.add_option(names, values_[field.path], help);
     opt->type_name(field.type == "list" ? "DIR[,DIR...]" : field.type == "string" ? "TEXT" : field.type);
     options_[field.path] = opt;
   }

@@ -4,6 +4,7 @@
 
 #include "app/aws_command.hpp"
 #include "app/config_options.hpp"
+#include "app/config_reference.hpp"
 #include "app/controller_command.hpp"
 #include "app/keys_command.hpp"
 #include "app/operator_command.hpp"
@@ -42,6 +43,11 @@ KEYS
     - Web3Signer YAML descriptors (*.yaml): type: file-keystore (keystoreFile, keystorePasswordFile)
       or type: file-raw (privateKey).
   Keys load in the background; /healthcheck answers 503 until all are loaded, and names any that failed.
+  A descriptor with `canary: true` (or a public key in key_sources.canary_keys) is a tripwire: listed, never signs.
+
+SIGNALS
+  SIGHUP            reload keys (as POST /reload): new files load, deleted files' keys go
+  SIGTERM, SIGINT   stop accepting, answer the requests in flight (server.shutdown_timeout_seconds), exit 0
 
 ENDPOINTS (port server.listen_port)
   POST /api/v1/eth2/sign/{pubkey}   sign; 400 malformed, 403 wrong network, 404 unknown key,
@@ -50,6 +56,7 @@ ENDPOINTS (port server.listen_port)
   GET  /upcheck                     liveness ("OK")
   GET  /healthcheck                 readiness (JSON; 503 until keys are loaded and the database is writable)
   GET  /api/v1/eth2/highWatermark   the high watermark {"epoch","slot"}, {} when none (see `slashing watermark`)
+  POST /reload                      rescan key files (202; 409 while one runs); GET /reload: the last outcome
   /api/v1/chamber/auth/...          the Auth API: policies and tokens (see `operator auth --help`)
   /api/v1/chamber/keys[/generate]   the Chamber key API: keys of the DynamoDB key source (see `operator keys --help`)
 
@@ -128,6 +135,13 @@ int main(int argc, char** argv) {
       "The IAM policy this needs and the table layouts: docs/aws-iam.md.");
   cc::app::ConfigOptions create_tables_config(*create_tables);
 
+  // config
+  auto* config_cmd = app.add_subcommand("config", "The configuration model");
+  config_cmd->require_subcommand(1);
+  auto* reference = config_cmd->add_subcommand(
+      "reference", "Print the configuration reference (Markdown: every key, type, default, environment variable\n"
+                   "and flag); docs/configuration.md is this output");
+
   // operator
   cc::app::OperatorCommands operator_commands(app);
 
@@ -166,6 +180,10 @@ int main(int argc, char** argv) {
     if (!load(create_tables_config, config)) return 2;
     cc::setup_logging("warn", cc::LogFormat::text);
     return cc::app::run_aws_create_tables(config);
+  }
+  if (*reference) {
+    std::cout << cc::app::config_reference_markdown();
+    return 0;
   }
   if (*generate) {
     cc::setup_logging("info", cc::LogFormat::text);

@@ -3,11 +3,15 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
 
 #include "api/http_server.hpp"
+#include "api/key_reload.hpp"
+#include "api/signing_log.hpp"
 #include "api/router.hpp"
 #include "api/signing_service.hpp"
 #include "app/auth_factory.hpp"
@@ -20,6 +24,7 @@
 #include "tee/nsm_client.hpp"
 #include "app/tls_listener.hpp"
 #include "auth/access_control.hpp"
+#include "core/log.hpp"
 #include "keys/dynamodb_source.hpp"
 #include "keys/filesystem_source.hpp"
 #include "keys/memory_keys.hpp"
@@ -40,51 +45,61 @@ unsigned io_threads(const Config& config) {
   return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 }
 
-void load_keys(const Config& config, keys::KeyRegistry& registry, api::Router& router, ServerMetrics& metrics,
-               const std::atomic<bool>& stop) {
+// Loads (or, with `reload`, rescans) the filesystem key source, reporting progress to the router.
+keys::LoadReport load_filesystem(keys::FilesystemKeySource& source, const Config& config, api::Router& router,
+                                 ServerMetrics& metrics, bool reload) {
   api::KeySourceHealth health;
-  health.name = "filesystem";
-  if (config.filesystem_keys.paths.empty()) {
-    health.loading = false;
-    router.update_key_source(health);
-    spdlog::warn(
-        "No key source configured: the signer is running with 0 keys. To add keys, put EIP-2335 keystores "
-        "(<name>.json with a <name>.txt password file) or Web3Signer YAML descriptors in a directory and pass it "
-        "with --key-sources-filesystem-paths DIR (or key_sources.filesystem.paths in the config file). Demo "
-        "keystores: containment-chamber keys generate --count 4 --out ./keys");
-    return;
+  for (const auto& s : router.key_sources()) {
+    if (s.name == "filesystem") health = s;
   }
+  health.name = "filesystem";
+  health.loading = !reload;
+  health.reloading = reload;
   router.update_key_source(health);
-  keys::FilesystemLoadOptions options;
-  options.paths = config.filesystem_keys.paths;
-  options.threads = config.filesystem_keys.keystore_load_concurrency;
-  options.stop = &stop;
-  auto report = keys::load_filesystem_keys(options, registry, [&](std::size_t done, std::size_t total) {
-    health.loaded = done;
-    health.total = total;
+  auto report = source.load([&](std::size_t done, std::size_t total) {
+    if (reload) {
+      health.reload_done = done;
+      health.reload_total = total;
+    } else {
+      health.loaded = done;
+      health.total = total;
+    }
     router.update_key_source(health);
   });
-  if (report.stopped) {
+  if (report.stopped && !reload) {
     spdlog::info("key loading stopped early for shutdown: {} keys were loaded", report.loaded);
-    return;
+    return report;
   }
   health.loading = false;
-  health.loaded = report.loaded;
-  health.total = report.loaded + report.duplicates + report.failures.size();
+  health.reloading = false;
+  health.loaded = source.size();
+  health.total = source.size() + report.duplicates + report.failures.size();
+  health.failures.clear();
   for (const auto& f : report.failures) {
     spdlog::error("key not loaded: {}: {}", f.file, f.reason);
     health.failures.emplace_back(f.file, f.reason);
   }
   router.update_key_source(health);
   metrics.key_source_loaded("filesystem", report.seconds, report.failures.size());
-  spdlog::info("filesystem keys: {} loaded, {} duplicates, {} failed in {:.1f} s", report.loaded, report.duplicates,
-               report.failures.size(), report.seconds);
-  if (registry.size() == 0) {
+  spdlog::info("filesystem keys: {} loaded, {} unchanged, {} removed, {} duplicates, {} failed in {:.1f} s",
+               report.loaded, report.unchanged, report.removed, report.duplicates, report.failures.size(),
+               report.seconds);
+  if (!reload && source.size() == 0) {
     spdlog::warn(
         "0 keys loaded from {}: add EIP-2335 keystores (<name>.json + <name>.txt) or Web3Signer YAML descriptors "
-        "there and restart. Demo keystores: containment-chamber keys generate --count 4 --out DIR",
+        "there and send SIGHUP (or POST /reload). Demo keystores: containment-chamber keys generate --count 4 --out DIR",
         fmt::join(config.filesystem_keys.paths, ", "));
   }
+  return report;
+}
+
+void warn_no_key_source(api::Router& router) {
+  router.update_key_source({"filesystem", false, 0, 0, {}, false, 0, 0});
+  spdlog::warn(
+      "No key source configured: the signer is running with 0 keys. To add keys, put EIP-2335 keystores "
+      "(<name>.json with a <name>.txt password file) or Web3Signer YAML descriptors in a directory and pass it "
+      "with --key-sources-filesystem-paths DIR (or key_sources.filesystem.paths in the config file). Demo "
+      "keystores: containment-chamber keys generate --count 4 --out ./keys");
 }
 
 }  // namespace
@@ -183,6 +198,13 @@ int run_server(const Config& config) {
 
   // The DynamoDB key source and the chamber whose master key opens its keys.
   keys::KeyRegistry registry;
+  if (!config.canary_keys.public_keys.empty()) {
+    std::vector<BlsPublicKey> canaries;
+    for (const auto& hex : config.canary_keys.public_keys) canaries.push_back(from_hex_fixed<48>(hex).value());
+    registry.set_canary_list(canaries);
+    spdlog::info("canary keys: {} listed (key_sources.canary_keys); any signing request for one is refused and "
+                 "logged at error", canaries.size());
+  }
   std::unique_ptr<seal::Chamber> chamber;
   std::shared_ptr<aws::Transport> key_table_transport;
   std::unique_ptr<keys::DynamoDbKeySource> dynamo_keys;
@@ -257,6 +279,55 @@ int run_server(const Config& config) {
                      key_manager.get(), &auth_api, chamber_api.get(), chamber.get(), chamber_keys.get());
   router_ptr = &router;
   metrics.watch(signing, router, memory_keys, chamber.get());
+  api::SigningLog signing_log(std::chrono::seconds(config.logging.summary_interval_seconds));
+  router.set_signing_log(&signing_log);
+
+  // The filesystem key source, loaded once at start and again at each reload (SIGHUP, POST
+  // /reload). One load at a time: a reload asked for during the first load waits for it.
+  std::atomic<bool> stop_loading{false};
+  keys::FilesystemLoadOptions fs_options;
+  fs_options.paths = config.filesystem_keys.paths;
+  fs_options.threads = config.filesystem_keys.keystore_load_concurrency;
+  fs_options.stop = &stop_loading;
+  keys::FilesystemKeySource fs_keys(fs_options, registry);
+  std::mutex load_mu;
+  std::vector<std::string> reload_scopes;
+  if (!config.filesystem_keys.paths.empty()) reload_scopes.push_back("filesystem");
+  if (dynamo_keys) reload_scopes.push_back("dynamodb");
+  std::unique_ptr<api::KeyReload> reload;
+  if (!reload_scopes.empty()) {
+    reload_scopes.insert(reload_scopes.begin(), "all");
+    reload = std::make_unique<api::KeyReload>(reload_scopes, [&](const std::string& scope) {
+      api::ReloadOutcome outcome;
+      if ((scope == "all" || scope == "filesystem") && !config.filesystem_keys.paths.empty()) {
+        std::lock_guard lock(load_mu);
+        const auto report = load_filesystem(fs_keys, config, router, metrics, true);
+        outcome.loaded += report.loaded;
+        outcome.removed += report.removed;
+        outcome.unchanged += report.unchanged;
+        outcome.failures += report.failures.size();
+        for (const auto& f : report.failures) {
+          if (outcome.errors.size() < 20) outcome.errors.push_back(f.file + ": " + f.reason);
+        }
+      }
+      if ((scope == "all" || scope == "dynamodb") && dynamo_keys) {
+        auto refreshed = dynamo_keys->refresh();
+        if (refreshed) {
+          outcome.loaded += refreshed->added;
+          outcome.removed += refreshed->removed;
+          outcome.failures += refreshed->failures.size();
+          for (const auto& [key, reason] : refreshed->failures) {
+            if (outcome.errors.size() < 20) outcome.errors.push_back(key + ": " + reason);
+          }
+        } else {
+          ++outcome.failures;
+          outcome.errors.push_back("key_sources.dynamodb: " + refreshed.error().message);
+        }
+      }
+      return outcome;
+    });
+    router.set_key_reload(reload.get());
+  }
 
   boost::asio::io_context io;
   api::HttpServerOptions http_options;
@@ -285,13 +356,13 @@ int run_server(const Config& config) {
   }
   // Key loading reports progress through the router; mark the source as loading before
   // the listener opens so /healthcheck never reports ready too early.
-  if (!config.filesystem_keys.paths.empty()) router.update_key_source({"filesystem", true, 0, 0, {}});
+  if (!config.filesystem_keys.paths.empty()) router.update_key_source({"filesystem", true, 0, 0, {}, false, 0, 0});
   server->start();
   if (dynamo_keys) {
-    router.update_key_source({"dynamodb", true, 0, 0, {}});
+    router.update_key_source({"dynamodb", true, 0, 0, {}, false, 0, 0});
     dynamo_keys->start(std::chrono::seconds(std::max<std::uint32_t>(1, config.dynamodb_keys.refresh_interval_seconds)),
                        [&router, &metrics](const Result<keys::DynamoDbKeySource::Refresh>& r) {
-                         api::KeySourceHealth h{"dynamodb", false, 0, 0, {}};
+                         api::KeySourceHealth h{"dynamodb", false, 0, 0, {}, false, 0, 0};
                          if (r) {
                            metrics.key_source_loaded("dynamodb", r->seconds, r->failures.size());
                            h.loaded = r->loaded;
@@ -363,24 +434,80 @@ int run_server(const Config& config) {
     }
   }
 
-  std::atomic<bool> stop_loading{false};
-  std::thread loader([&] { load_keys(config, registry, router, metrics, stop_loading); });
+  std::thread loader([&] {
+    if (config.filesystem_keys.paths.empty()) return warn_no_key_source(router);
+    std::lock_guard lock(load_mu);
+    load_filesystem(fs_keys, config, router, metrics, false);
+  });
 
+  // SIGHUP: reload keys, like POST /reload.
+  boost::asio::signal_set hangups(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup = [&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    if (!reload) {
+      spdlog::warn("SIGHUP: no key source to reload");
+    } else if (reload->start("all", "SIGHUP") == api::KeyReload::Start::already_running) {
+      spdlog::warn("SIGHUP: a key reload is already running; this one is ignored");
+    }
+    hangups.async_wait(on_hangup);
+  };
+  hangups.async_wait(on_hangup);
+
+  // SIGTERM/SIGINT: stop accepting, let the requests in flight finish (up to
+  // server.shutdown_timeout_seconds), then stop. Past the deadline, or at a second signal, the
+  // requests still in flight are abandoned: their clients get no answer, and no signature that
+  // was not durably recorded ever left (the database commits before a signature is released).
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int sig) {
-    spdlog::info("signal {} received: closing the listener", sig);
+  boost::asio::steady_timer drain_timer(io);
+  std::chrono::steady_clock::time_point deadline;
+  auto in_flight = [&] { return server->in_flight() + (tls ? tls->in_flight() : 0); };
+  auto abandon = [&](const char* why) {
+    const auto left = in_flight();
+    log_event(spdlog::level::err, "shutdown: abandoning requests in flight",
+              {{"why", why}, {"abandoned", static_cast<std::uint64_t>(left)}});
+    spdlog::default_logger()->flush();
+    // Not a normal return: destructors would wait for the abandoned work (a stuck database).
+    std::_Exit(1);
+  };
+  std::function<void()> poll_drained = [&] {
+    if (in_flight() == 0) {
+      spdlog::info("shutdown: every request in flight was answered");
+      io.stop();
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return abandon("server.shutdown_timeout_seconds passed");
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) poll_drained();
+    });
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.server.shutdown_timeout_seconds);
+    log_event(spdlog::level::info, "shutdown: listeners closed, finishing the requests in flight",
+              {{"signal", sig},
+               {"in_flight", static_cast<std::uint64_t>(in_flight())},
+               {"timeout_seconds", config.server.shutdown_timeout_seconds}});
     stop_loading = true;
-    server->stop();
-    if (tls) tls->stop();
-    io.stop();
+    hangups.cancel();
+    server->stop_accepting();
+    if (tls) tls->stop_accepting();
+    // A second signal does not wait any longer.
+    signals.async_wait([&](const boost::system::error_code& again, int) {
+      if (!again) abandon("second signal");
+    });
+    poll_drained();
   });
 
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < io_threads(config); ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& w : workers) w.join();
+  server->stop();
+  if (tls) tls->stop();
   metrics.stop();  // its listener lives on `io`: closed while `io` still exists
   loader.join();
+  reload.reset();  // waits for a reload in progress (told to stop)
   if (dynamo_keys) dynamo_keys->stop();  // its refresh thread reports to the router
   spdlog::info("stopped");
   return 0;

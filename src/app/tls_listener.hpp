@@ -31,6 +31,9 @@ class TlsListener {
                                                          tee::Attester attest);
   std::uint16_t port() const { return server_->port(); }
   void stop();
+  // Graceful shutdown (api/http_server.hpp).
+  void stop_accepting() { server_->stop_accepting(); }
+  std::size_t in_flight() const { return server_->in_flight(); }
 
  private:
   TlsListener(boost::asio::io_context& io, api::TlsFileOptions files, std::chrono::seconds interval);

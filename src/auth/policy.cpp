@@ -7,7 +7,7 @@ namespace cc::auth {
 
 namespace {
 
-constexpr std::array<std::pair<Scope, std::string_view>, 14> kScopes = {{
+constexpr std::array<std::pair<Scope, std::string_view>, 15> kScopes = {{
     {Scope::sign, "sign"},
     {Scope::public_keys, "public_keys"},
     {Scope::list_keys, "list_keys"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<Scope, std::string_view>, 14> kScopes = {{
     {Scope::chamber_keys_import, "chamber_keys_import"},
     {Scope::chamber_keys_patch, "chamber_keys_patch"},
     {Scope::chamber_keys_delete, "chamber_keys_delete"},
+    {Scope::reload_keys, "reload_keys"},
     {Scope::auth_admin, "auth_admin"},
 }};
 

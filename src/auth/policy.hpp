@@ -17,7 +17,7 @@ namespace cc::auth {
 // Route families, as the documentation names them.
 enum class Scope { sign, public_keys, list_keys, import_keystores, delete_keys, chamber_status, chamber_seal,
                    chamber_rotate, chamber_keys_list, chamber_keys_generate, chamber_keys_import, chamber_keys_patch,
-                   chamber_keys_delete, auth_admin };
+                   chamber_keys_delete, reload_keys, auth_admin };
 
 std::optional<Scope> parse_scope(std::string_view name);
 std::string_view scope_name(Scope scope);

@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include "core/bytes.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -112,6 +114,10 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("server.idle_timeout_seconds", "uint",
                          "Keep-alive connections idle (or sending a request) longer than this are closed",
                          [](Config& c) -> std::uint32_t& { return c.server.idle_timeout_seconds; }));
+  f.push_back(uint_field("server.shutdown_timeout_seconds", "uint",
+                         "On SIGTERM or SIGINT: how long requests in flight may take to finish after the listeners "
+                         "close; past it the signer exits 1 naming how many it abandoned",
+                         [](Config& c) -> std::uint32_t& { return c.server.shutdown_timeout_seconds; }));
   f.push_back(enum_field("tls.mode", {"disabled", "file", "atls"},
                          "HTTPS listener: disabled, or file (PEM certificate and key); atls needs enclave mode",
                          [](Config& c) -> std::string& { return c.tls.mode; }));
@@ -197,6 +203,10 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("key_sources.filesystem.keystore_load_concurrency", "uint",
                          "Keystores decrypted at once (0: one per core; scrypt is also bounded by memory)",
                          [](Config& c) -> std::uint32_t& { return c.filesystem_keys.keystore_load_concurrency; }));
+  f.push_back(list_field("key_sources.canary_keys",
+                         "Public keys (0x hex) of canary keys: listed like other keys, but every signing request for "
+                         "one is refused with 403, logged at error and counted in containment_canary_signing_total",
+                         [](Config& c) -> std::vector<std::string>& { return c.canary_keys.public_keys; }));
   f.push_back(string_field("key_sources.dynamodb.table",
                            "DynamoDB table of validator keys sealed under the chamber's master key (needs "
                            "signer_state.backend dynamodb; keys load once the chamber is unsealed)",
@@ -260,10 +270,17 @@ std::vector<ConfigField> make_fields() {
   f.push_back(string_field("aws.endpoints.kms",
                            "KMS endpoint override for every KMS key (default: the regional endpoint of each key's ARN)",
                            [](Config& c) -> std::string& { return c.aws.kms_endpoint; }));
-  f.push_back(enum_field("logging.level", {"trace", "debug", "info", "warn", "error"}, "Log level",
+  f.push_back(enum_field("logging.level", {"trace", "debug", "info", "warn", "error"},
+                         "Log level (debug adds one line per signing request); also --log-level",
                          [](Config& c) -> std::string& { return c.logging.level; }));
-  f.push_back(enum_field("logging.format", {"text", "json"}, "Log format",
+  f.push_back(enum_field("logging.format", {"text", "json"},
+                         "Log format: text, or json (one object per line: timestamp, level, message, fields); also "
+                         "--log-format",
                          [](Config& c) -> std::string& { return c.logging.format; }));
+  f.push_back(uint_field("logging.summary_interval_seconds", "uint",
+                         "How often an info line sums up the signing requests answered since the last one, by "
+                         "operation and status (0: never)",
+                         [](Config& c) -> std::uint32_t& { return c.logging.summary_interval_seconds; }));
   return f;
 }
 
@@ -583,6 +600,12 @@ void apply_config_value(Config& config, const std::string& path, const std::stri
 }
 
 void validate_config(const Config& config) {
+  for (const auto& pk : config.canary_keys.public_keys) {
+    if (auto parsed = from_hex_fixed<48>(pk); !parsed) {
+      throw ConfigError("key_sources.canary_keys: '" + pk + "' is not a public key (0x and 96 hex digits): " +
+                        parsed.error().message);
+    }
+  }
   if (config.server.max_pending_requests == 0) throw ConfigError("server.max_pending_requests: must be at least 1");
   if (config.server.max_body_bytes < 1024) throw ConfigError("server.max_body_bytes: must be at least 1024");
   if (config.anti_slashing.backend == "sqlite" && config.anti_slashing.path.empty()) {

@@ -25,6 +25,7 @@ struct ServerConfig {
   std::uint32_t max_pending_requests = 4096;  // signing requests queued or in flight before 503
   std::uint64_t max_body_bytes = 1 << 20;
   std::uint32_t idle_timeout_seconds = 300;   // keep-alive connections idle longer are closed
+  std::uint32_t shutdown_timeout_seconds = 30;  // SIGTERM/SIGINT: how long requests in flight may finish
 };
 
 struct TlsConfig {
@@ -44,6 +45,12 @@ struct MetricsConfig {
 struct FilesystemKeysConfig {
   std::vector<std::string> paths;
   std::uint32_t keystore_load_concurrency = 0;  // 0: one per core, bounded by memory
+};
+
+// key_sources.canary_keys: public keys (0x hex) listed like any key but refused every signature
+// (an intrusion tripwire; keys/registry.hpp). A descriptor may mark a key `canary: true` too.
+struct CanaryKeysConfig {
+  std::vector<std::string> public_keys;
 };
 
 // key_sources.dynamodb: validator keys sealed under the chamber's master key (seal issue).
@@ -151,6 +158,7 @@ struct SignerStateConfig {
 struct LoggingConfig {
   std::string level = "info";
   std::string format = "text";
+  std::uint32_t summary_interval_seconds = 60;  // one info line per interval with the signing counts; 0: none
 };
 
 struct Config {
@@ -161,6 +169,7 @@ struct Config {
   ChamberConfig chamber;
   MetricsConfig metrics;
   FilesystemKeysConfig filesystem_keys;
+  CanaryKeysConfig canary_keys;
   DynamoDbKeysConfig dynamodb_keys;
   AntiSlashingConfig anti_slashing;
   AuthConfig auth;

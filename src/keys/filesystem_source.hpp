@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <atomic>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,8 +35,49 @@ struct FilesystemLoadOptions {
   const std::atomic<bool>* stop = nullptr;
 };
 
+using LoadProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
+
+// The filesystem key source across reloads. It remembers which file gave which key, so that
+// load() called again (a reload: SIGHUP or POST /reload) rescans the same paths and
+//   - loads the keys of new files, and of files that changed (size or modification time of the
+//     descriptor, keystore or password file), and only those: unchanged files are not decrypted
+//     again;
+//   - removes from the registry the keys whose files were deleted (or now fail to load);
+//   - leaves alone the keys of a path that cannot be listed at all (a missing or unreadable
+//     directory is reported, but a volume briefly unmounted must not unload every key);
+//   - never touches a key another source (Key Manager import, DynamoDB) added: such a file is
+//     counted as a duplicate.
+// A key removed while a request is signing with it finishes that request (keys/registry.hpp).
+// A stopped load removes nothing. One load() at a time (callers serialise reloads); the registry
+// may be read concurrently throughout.
+class FilesystemKeySource {
+ public:
+  FilesystemKeySource(FilesystemLoadOptions options, KeyRegistry& registry);
+
+  // `progress` is called with (0, total) once the paths are scanned, then after each key decrypted
+  // (loaded or failed) with (done, total), serialised; total counts the files to decrypt in this pass.
+  LoadReport load(const LoadProgressCallback& progress = {});
+
+  // Keys this source has in the registry.
+  std::size_t size() const { return owned_.size(); }
+
+ private:
+  struct Entry {
+    std::size_t path = 0;      // index into options_.paths
+    std::string fingerprint;   // sizes and modification times of the files the key came from
+    BlsPublicKey public_key{};
+    bool canary = false;
+  };
+
+  FilesystemLoadOptions options_;
+  KeyRegistry& registry_;
+  std::map<std::string, Entry> entries_;  // by job identity (descriptor, document, keystore)
+  std::set<BlsPublicKey> owned_;          // the keys this source added to the registry
+};
+
+// One pass over `options.paths` into `registry` (a FilesystemKeySource used once).
 // `progress` is called after each key (loaded or failed) with (done, total), serialised.
 LoadReport load_filesystem_keys(const FilesystemLoadOptions& options, KeyRegistry& registry,
-                                std::function<void(std::size_t done, std::size_t total)> progress = {});
+                                LoadProgressCallback progress = {});
 
 }  // namespace cc::keys

@@ -51,6 +51,13 @@ KeyJob parse_document(const YAML::Node& doc, const fs::path& descriptor) {
   const std::string type = scalar(doc, "type");
   KeyJob job;
   job.file = descriptor.string();
+  if (const YAML::Node canary = doc["canary"]; canary) {
+    bool value = false;
+    if (!canary.IsScalar() || !YAML::convert<bool>::decode(canary, value)) {
+      throw DescriptorError{"field 'canary' must be true or false"};
+    }
+    job.canary = value;
+  }
   if (type == "file-keystore") {
     job.kind = KeyJob::Kind::keystore;
     job.keystore_file = resolve(descriptor.parent_path(), scalar(doc, "keystoreFile"));
@@ -108,10 +115,12 @@ DirectoryScan scan_key_directory(const fs::path& directory) {
   const fs::file_status status = fs::status(directory, ec);
   if (ec || !fs::exists(status)) {
     out.failures.push_back({directory.string(), "key directory does not exist"});
+    out.listed = false;
     return out;
   }
   if (!fs::is_directory(status)) {
     out.failures.push_back({directory.string(), "not a directory"});
+    out.listed = false;
     return out;
   }
 
@@ -120,6 +129,7 @@ DirectoryScan scan_key_directory(const fs::path& directory) {
   fs::directory_iterator it(directory, ec);
   if (ec) {
     out.failures.push_back({directory.string(), "cannot list directory: " + ec.message()});
+    out.listed = false;
     return out;
   }
   for (const fs::directory_entry& entry : it) {

@@ -6,7 +6,8 @@
 //        {type: file-keystore, keystoreFile: <path>, keystorePasswordFile: <path>}
 //        {type: file-raw, privateKey: 0x<32 bytes hex>}
 //      Relative paths resolve against the descriptor's directory. Any other `type` (or a
-//      `keyType` other than BLS) fails that document only.
+//      `keyType` other than BLS) fails that document only. Either form may say `canary: true`:
+//      the key is an intrusion tripwire, listed but never used to sign (keys/registry.hpp).
 //  (b) EIP-2335 keystores *.json with the password in <same stem>.txt beside them. A .json
 //      that a descriptor in the same directory names is left to that descriptor.
 //
@@ -32,11 +33,13 @@ struct KeyJob {
   std::filesystem::path keystore_file;  // keystore jobs
   std::filesystem::path password_file;  // keystore jobs
   SecretBytes<32> raw_secret;           // raw jobs: big-endian scalar
+  bool canary = false;                  // the descriptor says `canary: true`
 };
 
 struct DirectoryScan {
   std::vector<KeyJob> jobs;
   std::vector<LoadFailure> failures;
+  bool listed = true;  // false: the directory itself is missing or unreadable (no jobs)
 };
 
 DirectoryScan scan_key_directory(const std::filesystem::path& directory);

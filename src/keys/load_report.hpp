@@ -16,6 +16,8 @@ struct LoadFailure {
 struct LoadReport {
   std::size_t loaded = 0;      // keys added to the registry
   std::size_t duplicates = 0;  // keys whose public key was already in the registry
+  std::size_t removed = 0;     // keys taken out of the registry (their files were deleted)
+  std::size_t unchanged = 0;   // keys kept without decrypting their files again (a reload)
   std::vector<LoadFailure> failures;
   double seconds = 0;
   std::size_t peak_kdf_memory_bytes = 0;  // most KDF memory reserved at once (<= the budget)

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
+
+#include "core/config.hpp"
 
 #include "server_fixture.hpp"
 
@@ -29,6 +32,26 @@ TEST(Cli, HelpReadsLikeAManual) {
   auto [c3, ver] = run_command({binary_path(), "--version"});
   EXPECT_EQ(c3, 0);
   EXPECT_NE(ver.find("containment-chamber"), std::string::npos);
+}
+
+// docs/configuration.md is the binary's own reference, so the two cannot drift apart; every key
+// of the model is in it with its variable and flag.
+TEST(Cli, ConfigurationReferenceIsTheCommittedDoc) {
+  auto [code, out] = run_command({binary_path(), "config", "reference"});
+  ASSERT_EQ(code, 0) << out;
+  std::ifstream in(std::string(CC_SOURCE_DIR) + "/docs/configuration.md");
+  std::stringstream committed;
+  committed << in.rdbuf();
+  EXPECT_TRUE(committed.str() == out)
+      << "docs/configuration.md is out of date: regenerate it with\n"
+         "  containment-chamber config reference > docs/configuration.md";
+  for (const auto& f : cc::config_fields()) {
+    EXPECT_NE(out.find("| `" + f.path + "` |"), std::string::npos) << f.path;
+    EXPECT_NE(out.find("`" + f.env() + "`"), std::string::npos) << f.env();
+    EXPECT_NE(out.find("`" + f.flag() + "`"), std::string::npos) << f.flag();
+  }
+  EXPECT_NE(out.find("`server.shutdown_timeout_seconds` | `uint` | `30` |"), std::string::npos);
+  EXPECT_NE(out.find("`logging.format` | `text\\|json` | `text` |"), std::string::npos) << out;
 }
 
 TEST(Cli, UnknownConfigKeyNamesKeyAndFile) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "crypto/keystore.hpp"
 #include "keys/filesystem_source.hpp"
@@ -186,6 +187,25 @@ TEST(FilesystemSource, DuplicatesAreCounted) {
   EXPECT_EQ(registry.size(), 2u);
 }
 
+// `canary: true` in a descriptor (either type) marks the key; anything but a boolean fails it.
+TEST(FilesystemSource, DescriptorCanaryFlag) {
+  test::TempDir dir;
+  dir.write("raw.yaml", "type: file-raw\nprivateKey: " + std::string(kRawSecret) + "\ncanary: true\n");
+  const auto k = write_keystore(dir, "k.json", "pw");
+  dir.write("k.txt", "pw");
+  dir.write("k.yaml", "type: file-keystore\nkeystoreFile: k.json\nkeystorePasswordFile: k.txt\ncanary: false\n");
+  dir.write("odd.yaml", "type: file-raw\nprivateKey: " + std::string(kRawSecret) + "\ncanary: [yes]\n");
+
+  KeyRegistry registry;
+  const LoadReport report = load({dir.str()}, registry);
+  EXPECT_EQ(report.loaded, 2u) << describe(report);
+  const auto raw = from_hex_fixed<48>(kRawPubkey).value();
+  EXPECT_TRUE(registry.is_canary(raw));
+  EXPECT_FALSE(registry.is_canary(k.pubkey));
+  ASSERT_NE(failure_for(report, "odd.yaml"), nullptr) << describe(report);
+  EXPECT_NE(failure_for(report, "odd.yaml")->reason.find("field 'canary' must be true or false"), std::string::npos);
+}
+
 TEST(FilesystemSource, MemoryBudgetForOneScryptStillLoadsAll) {
   test::TempDir dir;
   KdfParams params = KdfParams::standard(KdfKind::scrypt);
@@ -245,8 +265,62 @@ TEST(FilesystemSource, ProgressReachesTotal) {
     reported_total = total;
   });
   EXPECT_EQ(reported_total, 6u);
-  ASSERT_EQ(seen.size(), 6u);
-  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i + 1);
+  ASSERT_EQ(seen.size(), 7u) << "(0, total) once scanned, then one call per key";
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i);
+}
+
+// A source loaded again (a reload) adds new files, removes the keys of deleted ones, does not
+// decrypt unchanged ones again, keeps the keys of a directory that vanished, and never removes a
+// key another source added.
+TEST(FilesystemSource, ReloadAddsRemovesAndKeeps) {
+  test::TempDir dir, other;
+  const auto a = write_keystore(dir, "a.json", "pw");
+  dir.write("a.txt", "pw");
+  const auto b = write_keystore(dir, "b.json", "pw");
+  dir.write("b.txt", "pw");
+  const auto c = write_keystore(other, "c.json", "pw");
+  other.write("c.txt", "pw");
+  KeyRegistry registry;
+  FilesystemLoadOptions options;
+  options.paths = {dir.str(), other.str()};
+  options.threads = 2;
+  FilesystemKeySource source(options, registry);
+  auto first = source.load();
+  EXPECT_EQ(first.loaded, 3u) << describe(first);
+  EXPECT_EQ(source.size(), 3u);
+
+  // Unchanged: nothing decrypted (a keystore now unreadable would fail if it were).
+  auto again = source.load();
+  EXPECT_EQ(again.unchanged, 3u);
+  EXPECT_EQ(again.loaded + again.removed + again.failures.size(), 0u) << describe(again);
+
+  // b deleted, d added, a re-written with the same key under another password.
+  std::filesystem::remove(b.json);
+  const auto d = write_keystore(dir, "d.json", "pw");
+  dir.write("d.txt", "pw");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a later modification time
+  dir.write("a.txt", "new-pw");
+  auto reloaded = source.load();
+  EXPECT_EQ(reloaded.loaded, 1u) << describe(reloaded);
+  EXPECT_EQ(reloaded.removed, 2u) << "b deleted, a no longer opening";
+  EXPECT_NE(failure_for(reloaded, "a.json"), nullptr) << "a changed and no longer opens: reported";
+  EXPECT_FALSE(registry.contains(a.pubkey)) << "a file that no longer gives its key no longer signs";
+  EXPECT_FALSE(registry.contains(b.pubkey));
+  EXPECT_TRUE(registry.contains(c.pubkey));
+  EXPECT_TRUE(registry.contains(d.pubkey));
+
+  // The other directory vanishes: reported, but its key stays.
+  std::filesystem::remove_all(other.path());
+  auto vanished = source.load();
+  EXPECT_NE(failure_for(vanished, other.path().filename().string()), nullptr) << describe(vanished);
+  EXPECT_TRUE(registry.contains(c.pubkey));
+  EXPECT_EQ(vanished.removed, 0u);
+
+  // A key another source holds is never removed by this one.
+  auto foreign = std::make_shared<const SecretKey>(SecretKey::generate());
+  ASSERT_TRUE(registry.add(foreign));
+  EXPECT_EQ(source.load().removed, 0u);
+  EXPECT_TRUE(registry.contains(foreign->public_key()));
 }
 
 TEST(FilesystemSource, IgnoresDotFilesAndOtherExtensions) {

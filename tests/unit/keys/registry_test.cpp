@@ -38,6 +38,35 @@ TEST(KeyRegistry, DuplicateIsRefusedAndKeepsTheFirst) {
   EXPECT_EQ(registry.size(), 1u);
 }
 
+// Canaries: marked by the source that added them, or listed by configuration without any key.
+TEST(KeyRegistry, CanariesAreListedAndMarked) {
+  KeyRegistry registry;
+  auto plain = fresh_key();
+  auto marked = fresh_key();
+  auto listed_only = fresh_key();  // its secret never reaches the registry
+  ASSERT_TRUE(registry.add(plain));
+  ASSERT_TRUE(registry.add(marked, true));
+  registry.set_canary_list({listed_only->public_key(), plain->public_key()});
+
+  EXPECT_TRUE(registry.is_canary(marked->public_key()));
+  EXPECT_TRUE(registry.is_canary(listed_only->public_key()));
+  EXPECT_TRUE(registry.is_canary(plain->public_key())) << "the configured list marks a loaded key too";
+  EXPECT_TRUE(registry.contains(listed_only->public_key()));
+  EXPECT_EQ(registry.find(listed_only->public_key()), nullptr) << "nothing to sign with";
+  EXPECT_EQ(registry.size(), 3u) << "a listed key that is also loaded counts once";
+  auto listing = registry.public_keys();
+  EXPECT_EQ(listing.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(listing.begin(), listing.end()));
+
+  registry.set_canary_list({});
+  EXPECT_FALSE(registry.is_canary(plain->public_key()));
+  EXPECT_FALSE(registry.contains(listed_only->public_key()));
+  EXPECT_EQ(registry.public_keys().size(), 2u);
+  EXPECT_TRUE(registry.set_canary(marked->public_key(), false));
+  EXPECT_FALSE(registry.is_canary(marked->public_key()));
+  EXPECT_FALSE(registry.set_canary(listed_only->public_key(), true)) << "not loaded";
+}
+
 TEST(KeyRegistry, PublicKeysAreSortedAndTrackChanges) {
   KeyRegistry registry;
   std::vector<std::shared_ptr<const crypto::SecretKey>> keys;
