@@ -29,7 +29,7 @@ std::string timestamp(spdlog::log_clock::time_point time) {
   const std::time_t t = seconds.count();
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char out[40];
+  char out[96];  // room for any int fields, so the compiler sees no truncation
   std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
   return out;
