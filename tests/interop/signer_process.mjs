@@ -5,6 +5,16 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
+// Every signer started and not yet stopped: killed if this process is told to stop (ctest's timeout), so no
+// server outlives the test.
+const running = new Set();
+for (const sig of ["SIGTERM", "SIGINT"]) {
+  process.on(sig, () => {
+    for (const child of running) child.kill("SIGKILL");
+    process.exit(1);
+  });
+}
+
 export class Signer {
   // keysDir: keystores (already written); dir: this instance's data/ (created here).
   constructor(binary, keysDir, dir, network) {
@@ -26,6 +36,8 @@ export class Signer {
                   "--anti-slashing-backend", "sqlite", "--anti-slashing-path", join(this.dir, "data", "slashing.sqlite"),
                   "--signer-state-path", join(this.dir, "data", "state")];
     this.child = spawn(this.binary, args, { env: { PATH: process.env.PATH, HOME: this.dir }, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(this.child);
+    this.child.on("exit", () => running.delete(this.child));
     const port = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no "listening on http://" within ${timeoutMs} ms:\n${this.output}`)), timeoutMs);
       const onData = (d) => {
@@ -61,7 +73,8 @@ export class Signer {
 
   // Returns {status, contentType, text}.
   async request(method, path, { headers = {}, body } = {}) {
-    const res = await fetch(this.base + path, { method, headers, body });
+    // A signer that stops answering fails the request instead of hanging the test.
+    const res = await fetch(this.base + path, { method, headers, body, signal: AbortSignal.timeout(20000) });
     return { status: res.status, contentType: res.headers.get("content-type") ?? "", text: await res.text() };
   }
 
