@@ -128,6 +128,8 @@ const VARIANTS = [
   { label: "no signing root", edit: (b) => { delete b.signingRoot; } },
   { label: "text response (Teku/Prysm)", headers: { Accept: "text/plain", "Content-Type": "application/json" }, text: true },
   { label: "no Accept header", headers: { "Content-Type": "application/json" } },
+  { label: "fork_info of the state (Lighthouse/Teku/Prysm: activation epoch)",
+    edit: (b, msg) => { if (b.fork_info) b.fork_info = msg.stateForkInfo; } },
   { label: "mismatching signingRoot is refused", edit: (b) => { b.signingRoot = hex(randomBytes(32)); },
     refuse: { status: 400, match: /signing.?root/i } },
 ];
@@ -145,7 +147,7 @@ async function exercise(signer, network, msg, extras, rotation, where = "") {
   for (const v of VARIANTS) {
     const key = keys[rotation.next++ % keys.length];
     const body = msg.body(key);
-    v.edit?.(body);
+    v.edit?.(body, msg);
     pending.push(attempt(signer, group, at(`${v.label}, key ${key.name}`), key, body, v.headers ?? LODESTAR_HEADERS,
                          v.refuse ?? { root: msg.rootFor(key), text: v.text }));
   }

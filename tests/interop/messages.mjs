@@ -120,6 +120,14 @@ function lodestarForkInfo(config, signingSlot, isExit) {
   return forkInfoJson(config, f.prevVersion, f.version, Math.floor(signingSlot / SLOTS_PER_EPOCH));
 }
 
+// fork_info as Lighthouse, Teku and Prysm send it: the beacon state's Fork, whose epoch is the activation epoch of
+// the current fork (Lodestar puts the signing epoch there instead).
+function stateForkInfo(config, signingSlot, isExit) {
+  let f = config.getForkInfo(signingSlot);
+  if (isExit && isForkPostDeneb(f.name)) f = config.forks[ForkName.capella];
+  return forkInfoJson(config, f.prevVersion, f.version, f.epoch);
+}
+
 function forkInfoJson(config, previous, current, epoch) {
   return {
     fork: { previous_version: hex(previous), current_version: hex(current), epoch: String(epoch) },
@@ -132,6 +140,7 @@ function forkInfoJson(config, previous, current, epoch) {
 function message(config, type, fork, payload, root, signingSlot, { isExit = false, perKey } = {}) {
   return {
     type, fork, root, perKey,
+    stateForkInfo: signingSlot === undefined ? undefined : stateForkInfo(config, signingSlot, isExit),
     body: (key) => {
       const p = perKey ? perKey(key) : { payload, root };
       const body = { type, ...p.payload, signingRoot: hex(p.root) };
