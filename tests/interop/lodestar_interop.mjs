@@ -138,7 +138,7 @@ const VARIANTS = [
 // anti-slashing database first records it and the others are identical re-signings (allowed).
 async function exercise(signer, network, msg, extras, rotation, where = "") {
   const group = `${network} ${msg.type} ${msg.fork}`;
-  const at = (label) => (where ? `${label}, ${where}` : label);
+  const at = (label) => [msg.note, label, where].filter(Boolean).join(", ");
   const pending = [];
   for (const key of keys) {
     pending.push(attempt(signer, group, at(`Lodestar shape, key ${key.name}`), key, msg.body(key), LODESTAR_HEADERS,

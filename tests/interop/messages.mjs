@@ -44,15 +44,16 @@ export class Rng {
 }
 
 // A random value of an SSZ type, built as JSON and read back with the type's own fromJson (so the value is one
-// Lodestar accepts). Lists get 0..2 elements, byte lists up to 48 bytes, bit lists up to 40 bits.
-export function randomJson(type, rng) {
+// Lodestar accepts). Lists get 0..2 elements, byte lists up to 48 bytes, bit lists up to 40 bits; with `full`,
+// lists and bit lists are at their limits instead (meant for types whose limits are small, like phase0 blocks).
+export function randomJson(type, rng, full = false) {
   if (type.fieldsEntries) {
     const o = {};
-    for (const f of type.fieldsEntries) o[f.jsonKey] = randomJson(f.fieldType, rng);
+    for (const f of type.fieldsEntries) o[f.jsonKey] = randomJson(f.fieldType, rng, full);
     return o;
   }
   if (type.limitBits !== undefined) {  // BitList: the bits, then the delimiter bit
-    const bits = rng.int(Math.min(type.limitBits, 40) + 1);
+    const bits = full ? type.limitBits : rng.int(Math.min(type.limitBits, 40) + 1);
     const bytes = Buffer.alloc(Math.floor(bits / 8) + 1);
     const random = rng.bytes(bytes.length);
     for (let i = 0; i < bits; i++) if (random[i >> 3] & (1 << (i & 7))) bytes[i >> 3] |= 1 << (i & 7);
@@ -67,8 +68,8 @@ export function randomJson(type, rng) {
   if (type.lengthBytes !== undefined) return hex(rng.bytes(type.lengthBytes));
   if (type.limitBytes !== undefined) return hex(rng.bytes(rng.int(Math.min(type.limitBytes, 48) + 1)));
   if (type.elementType) {
-    const n = type.isList ? rng.int(Math.min(type.limit, 2) + 1) : type.length;
-    return Array.from({ length: n }, () => randomJson(type.elementType, rng));
+    const n = !type.isList ? type.length : full ? type.limit : rng.int(Math.min(type.limit, 2) + 1);
+    return Array.from({ length: n }, () => randomJson(type.elementType, rng, full));
   }
   if (type.constructor.name === "BooleanType") return rng.int(2) === 1;
   if (type.byteLength !== undefined) {
@@ -174,15 +175,27 @@ export function forkMessages(config, fork, epoch, rng, slotInEpoch = 5) {
   });
   const fullBlock = { beacon_block: { version, block: types.BeaconBlock.toJson(block) } };
   const headerBlock = { beacon_block: { version, block_header: header } };
-  messages.push(message(config, "BLOCK_V2", fork, seq >= ForkSeq.bellatrix ? headerBlock : fullBlock, blockRoot, slot));
+  const blockMessage = message(config, "BLOCK_V2", fork, seq >= ForkSeq.bellatrix ? headerBlock : fullBlock, blockRoot, slot);
+  messages.push(blockMessage);
   if (seq < ForkSeq.bellatrix) {
-    extra.push({ label: "block_header before Bellatrix", of: messages.at(-1), payload: headerBlock });
+    extra.push({ label: "block_header before Bellatrix", of: blockMessage, payload: headerBlock });
   } else {
-    extra.push({ label: "full block after Altair is refused", of: messages.at(-1), payload: fullBlock,
+    extra.push({ label: "full block after Altair is refused", of: blockMessage, payload: fullBlock,
                  refuse: { status: 400, match: /block_header/ } });
   }
+  if (seq < ForkSeq.bellatrix) {
+    // The largest block the fork allows (128 attestations of 2048 bits, 2 attester slashings of 2048 indices
+    // each, 16 deposits with proofs, ...): some 300 KB of JSON the signer must decode and hash within its body limit.
+    const big = types.BeaconBlock.fromJson(randomJson(types.BeaconBlock, rng, true));
+    big.slot = slotInEpoch > 0 ? slot - 1 : slot + 1;  // its own slot, in this fork; the slots stay ascending
+    const bigMessage = message(config, "BLOCK_V2", fork, { beacon_block: { version, block: types.BeaconBlock.toJson(big) } },
+                               signingRoot(types.BeaconBlock.hashTreeRoot(big), domain(DOMAIN_BEACON_PROPOSER, big.slot)),
+                               big.slot);
+    bigMessage.note = "every list of the block at its limit";
+    if (big.slot < slot) messages.unshift(bigMessage); else messages.push(bigMessage);
+  }
   if (seq === ForkSeq.phase0) {  // Teku and Prysm: legacy BLOCK for phase0
-    extra.push({ label: "Teku/Prysm legacy BLOCK", of: messages.at(-1), type: "BLOCK",
+    extra.push({ label: "Teku/Prysm legacy BLOCK", of: blockMessage, type: "BLOCK",
                  payload: { block: ssz.phase0.BeaconBlock.toJson(block) } });
   }
 
