@@ -21,7 +21,7 @@ function deriveKey(kdf, password) {
   return pbkdf2Sync(pw, salt, kdf.params.c, kdf.params.dklen, "sha256");
 }
 
-// Writes one keystore; returns {name, secretKey, publicKey (0x hex)}.
+// Writes one keystore; returns {name, secretKey, publicKey (0x hex), password}.
 //   kdf: "scrypt" (n = 2^14: cheap, a test key) or "pbkdf2" (c = 2^13)
 export function writeKeystore(dir, name, password, kdfName, index) {
   const secretKey = SecretKey.fromKeygen(randomBytes(32));
@@ -49,5 +49,5 @@ export function writeKeystore(dir, name, password, kdfName, index) {
   };
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(keystore, null, 2));
   writeFileSync(join(dir, `${name}.txt`), password, { mode: 0o600 });
-  return { name, secretKey, publicKey };
+  return { name, secretKey, publicKey, password };
 }

@@ -50,7 +50,7 @@ const keys = [
     console.error(`keys generate failed (${r.status}): ${r.stdout}${r.stderr}${r.error ?? ""}`);
     process.exit(1);
   }
-  keys.push({ name: "keys-generate", secretKey: null, publicKey: pubkey });
+  keys.push({ name: "keys-generate", secretKey: null, publicKey: pubkey, password: "generated-key-password" });
 }
 for (const k of keys) k.blstKey = PublicKey.fromBytes(Buffer.from(k.publicKey.slice(2), "hex"));
 
@@ -199,6 +199,11 @@ async function runNetwork(network) {
   } finally {
     await signer.stop();
   }
+  // Secrets never reach the log: neither a keystore password nor a secret key (hex, with or without 0x).
+  const secrets = keys.flatMap((k) => [k.password, k.secretKey && hex(k.secretKey.toBytes()).slice(2)]).filter(Boolean);
+  const leaked = secrets.filter((secret) => signer.output.toLowerCase().includes(secret.toLowerCase()));
+  record(`${network} api probes`, "no password or secret key in the server's output",
+         leaked.length ? `the server's output contains ${leaked.length} secret(s)` : null);
   return notes;
 }
 
