@@ -273,6 +273,23 @@ async function slashing(signer, network, config, fork, epoch, rng) {
                 find(second, "BLOCK_V2").body(key), LODESTAR_HEADERS, refused);
   await attempt(signer, group, "the same block again is signed", key, block.body(key), LODESTAR_HEADERS,
                 { root: block.rootFor(key) });
+
+  // Conflicting messages at once (another key, later epoch): of 8 different votes for one target, and of 8
+  // different blocks for one slot, exactly one may be signed.
+  const racer = keys[1];
+  const rivals = Array.from({ length: 8 }, () => forkMessages(config, fork, epoch + 5, rng).messages);
+  for (const type of ["ATTESTATION", "BLOCK_V2"]) {
+    const contenders = rivals.map((list) => find(list, type));
+    const answers = await Promise.all(contenders.map((m) => signer.sign(racer.publicKey, m.body(racer), LODESTAR_HEADERS)
+      .catch((e) => ({ status: 0, text: e.message }))));
+    const winners = answers.flatMap((res, i) => (res.status === 200 ? [i] : []));
+    const others = answers.filter((res) => res.status !== 200 && res.status !== 412);
+    let error = null;
+    if (winners.length !== 1) error = `${winners.length} of 8 conflicting ${type} requests were signed`;
+    else if (others.length) error = `unexpected answers: ${others.map((r) => `${r.status} ${r.text}`).join("; ")}`;
+    else error = judge(answers[winners[0]], racer, { root: contenders[winners[0]].rootFor(racer) });
+    record(group, `8 conflicting ${type} requests at once: exactly one signed`, error);
+  }
 }
 
 // ------------------------------------------------------------------------------------------------------ run
