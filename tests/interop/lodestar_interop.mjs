@@ -71,6 +71,9 @@ function record(group, label, error) {
   }
 }
 
+// The media type as Lodestar's handleExternalSignerResponse reads it (parameters dropped, lower case).
+const mediaType = (res) => res.contentType.split(";", 1)[0].trim().toLowerCase();
+
 // (key, root, signature) triples already verified: the variants of one message repeat them.
 const verified = new Set();
 
@@ -80,15 +83,21 @@ function judge(res, key, expect) {
     if (res.status !== expect.status) return `expected ${expect.status}, got ${res.status}: ${res.text.slice(0, 300)}`;
     if (expect.match && !expect.match.test(res.text)) return `the ${res.status} body does not match ${expect.match}: ${res.text}`;
     if (/"signature"/.test(res.text)) return `a refusal carried a signature: ${res.text}`;
+    if (mediaType(res) !== "application/json") return `the ${res.status} answer is ${res.contentType}, not JSON`;
+    try {
+      if (typeof JSON.parse(res.text).message !== "string") return `the ${res.status} body has no message: ${res.text}`;
+    } catch (e) {
+      return `the ${res.status} body is not JSON: ${res.text}`;
+    }
     return null;
   }
   if (res.status !== 200) return `HTTP ${res.status}: ${res.text.slice(0, 400)}`;
   let signature;
   if (expect.text) {
-    if (!res.contentType.startsWith("text/plain")) return `Accept: text/plain answered with ${res.contentType}`;
+    if (mediaType(res) !== "text/plain") return `Accept: text/plain answered with ${res.contentType}`;
     signature = res.text.trim();
   } else {
-    if (!res.contentType.startsWith("application/json")) return `expected a JSON answer, got ${res.contentType}: ${res.text}`;
+    if (mediaType(res) !== "application/json") return `expected a JSON answer, got ${res.contentType}: ${res.text}`;
     try {
       signature = JSON.parse(res.text).signature;
     } catch (e) {
@@ -219,12 +228,12 @@ async function probes(signer, network, config) {
   };
   await check("/upcheck as JSON for Accept: application/json", async () => {
     const r = await signer.request("GET", "/upcheck", { headers: { Accept: "application/json" } });
-    if (r.status !== 200 || !r.contentType.startsWith("application/json")) return `${r.status} ${r.contentType}`;
+    if (r.status !== 200 || mediaType(r) !== "application/json") return `${r.status} ${r.contentType}`;
     return JSON.parse(r.text).status === "OK" ? null : `body ${r.text}`;
   });
   await check("/upcheck as text by default", async () => {
     const r = await signer.request("GET", "/upcheck");
-    return r.status === 200 && r.contentType.startsWith("text/plain") && r.text.trim() === "OK" ? null
+    return r.status === 200 && mediaType(r) === "text/plain" && r.text.trim() === "OK" ? null
       : `${r.status} ${r.contentType} ${r.text}`;
   });
   await check("publicKeys lists every keystore", async () => {
