@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { PublicKey, Signature, verify } from "@chainsafe/blst";
 import { createBeaconConfig } from "@lodestar/config";
 import { genesisData, networksChainConfig } from "@lodestar/config/networks";
+import { ForkName } from "@lodestar/params";
 import { Rng, forkEpochs, forkMessages, genesisMessages, hex } from "./messages.mjs";
 import { writeKeystore } from "./keystores.mjs";
 import { Signer } from "./signer_process.mjs";
@@ -310,7 +311,10 @@ for (const r of await Promise.allSettled(["mainnet", "sepolia", "hoodi"].map(run
   else record("setup", "signer", r.reason?.stack ?? String(r.reason));
 }
 for (const n of notes) console.log(n);
-for (const [group, g] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+// Groups by network and type, forks in activation order.
+const forkRank = (group) => ["genesis", ...Object.values(ForkName)].indexOf(group.split(" ").at(-1));
+const byName = ([a], [b]) => a.replace(/ \S+$/, "").localeCompare(b.replace(/ \S+$/, "")) || forkRank(a) - forkRank(b);
+for (const [group, g] of [...groups].sort(byName)) {
   console.log(`${group}: ${g.passed} passed, ${g.failed} failed`);
 }
 for (const f of failures) console.log(`FAIL ${f}`);
