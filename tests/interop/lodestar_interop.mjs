@@ -5,6 +5,7 @@
 // Lighthouse, Teku, Prysm and Vero (REFERENCE.md A.3), and every signature is verified with @chainsafe/blst
 // against the key and the signing root computed in node (for the node-made keys it must also equal blst's own
 // signature, BLS being deterministic). Then slashable messages built with Lodestar must be refused (412).
+// Forks Lodestar knows that no network schedules yet (Gloas, Heze) cannot be signed for and are listed as such.
 //
 //   node tests/interop/lodestar_interop.mjs <work dir> <containment-chamber binary>
 // Prints "<network> <type> <fork>: N passed, N failed" per group, then "N passed, N failed"; exits 1 on any
