@@ -86,7 +86,8 @@ class SecurityReview : public ::testing::Test {
     auto policy = admin.post("/api/v1/chamber/auth/policies", R"({"name":"all","rules":[{"effect":"allow"}]})");
     ASSERT_EQ(policy.status, 201u) << policy.body;
     auto none = admin.post("/api/v1/chamber/auth/policies",
-                           R"({"name":"none","rules":[{"effect":"allow","scopes":["sign"],"keys":["0x)" + std::string(96, 'b') + R"("]}]})");
+                           R"({"name":"none","rules":[{"effect":"allow","scopes":["sign"],"keys":["0x)" +
+                               std::string(96, 'b') + R"("]}]})");
     ASSERT_EQ(none.status, 201u) << none.body;
     client_token_ = token(admin, "vc", "all");
     scopeless_token_ = token(admin, "nothing", "none");
@@ -198,8 +199,8 @@ std::set<std::string> router_paths() {
   const auto router = read_file(src + "/src/api/router.cpp");
   std::map<std::string, std::string> constants;
   const std::regex constant(R"re(constexpr std::string_view (k\w+) = "(/[^"]*)")re");
-  for (const auto* header : {"/src/api/router.cpp", "/src/api/auth_api.hpp", "/src/api/chamber_api.hpp",
-                             "/src/api/chamber_keys_api.hpp"}) {
+  for (const auto* header :
+       {"/src/api/router.cpp", "/src/api/auth_api.hpp", "/src/api/chamber_api.hpp", "/src/api/chamber_keys_api.hpp"}) {
     const auto text = read_file(src + header);
     for (std::sregex_iterator it(text.begin(), text.end(), constant), end; it != end; ++it) {
       constants[(*it)[1]] = (*it)[2];
@@ -211,8 +212,10 @@ std::set<std::string> router_paths() {
   const std::regex named(R"re(path(?:\.rfind\(|\.substr\(| == )(?:\w+::)?(k\w+))re");
   for (std::sregex_iterator it(router.begin(), router.end(), named), end; it != end; ++it) {
     const auto c = constants.find((*it)[1]);
-    if (c != constants.end()) out.insert(c->second);
-    else out.insert("unresolved constant " + std::string((*it)[1]));
+    if (c != constants.end())
+      out.insert(c->second);
+    else
+      out.insert("unresolved constant " + std::string((*it)[1]));
   }
   return out;
 }
@@ -223,19 +226,25 @@ TEST_F(SecurityReview, EveryRouteNeedsAScopeButThePublicProbes) {
   const auto known = router_paths();
   ASSERT_GE(known.size(), 10u) << "the router's paths were not found: has router.cpp changed shape?";
   for (const auto& path : known) {
-    const bool covered = std::any_of(listed.begin(), listed.end(), [&](const Route& r) { return r.path.rfind(path, 0) == 0; });
+    const bool covered =
+        std::any_of(listed.begin(), listed.end(), [&](const Route& r) { return r.path.rfind(path, 0) == 0; });
     EXPECT_TRUE(covered) << "router.cpp serves " << path << " but the security test does not list it";
   }
   for (const auto& r : listed) {
     SCOPED_TRACE(r.method + " " + r.path);
-    for (const std::string& credential : std::vector<std::string>{"", "Bearer cc_token_" + std::string(64, '0'), "Basic dXNlcjpwYXNz"}) {
+    for (const std::string& credential :
+         std::vector<std::string>{"", "Bearer cc_token_" + std::string(64, '0'), "Basic dXNlcjpwYXNz"}) {
       auto http = signer_->client();
       http.set_authorization(credential);
       HttpResult res;
-      if (r.method == "GET") res = http.get(r.path, "application/json");
-      else if (r.method == "POST") res = http.post(r.path, r.body);
-      else if (r.method == "PATCH") res = http.patch(r.path, r.body);
-      else res = http.del(r.path, r.body);
+      if (r.method == "GET")
+        res = http.get(r.path, "application/json");
+      else if (r.method == "POST")
+        res = http.post(r.path, r.body);
+      else if (r.method == "PATCH")
+        res = http.patch(r.path, r.body);
+      else
+        res = http.del(r.path, r.body);
       if (r.open) {
         EXPECT_NE(res.status, 401u) << res.body;
         EXPECT_NE(res.status, 0u);
@@ -249,10 +258,14 @@ TEST_F(SecurityReview, EveryRouteNeedsAScopeButThePublicProbes) {
     auto http = signer_->client();
     http.set_authorization("Bearer " + scopeless_token_);
     HttpResult res;
-    if (r.method == "GET") res = http.get(r.path, "application/json");
-    else if (r.method == "POST") res = http.post(r.path, r.body);
-    else if (r.method == "PATCH") res = http.patch(r.path, r.body);
-    else res = http.del(r.path, r.body);
+    if (r.method == "GET")
+      res = http.get(r.path, "application/json");
+    else if (r.method == "POST")
+      res = http.post(r.path, r.body);
+    else if (r.method == "PATCH")
+      res = http.patch(r.path, r.body);
+    else
+      res = http.del(r.path, r.body);
     EXPECT_TRUE(res.status == 403u || res.status == 401u) << res.status << " " << res.body;
   }
 }
@@ -301,8 +314,9 @@ TEST_F(SecurityReview, PrivateFilesAndAWarningForASharedKeyDirectory) {
   EXPECT_EQ(mode_of(data / "slashing.sqlite-wal") & 077, 0u);
   EXPECT_EQ(mode_of(data) & 077, 0u) << std::oct << mode_of(data);
   const auto log = signer_->process().log();
-  EXPECT_NE(log.find("key directory " + (signer_->dir() / "keys").string() + " is accessible to other users (mode 755)"),
-            std::string::npos);
+  EXPECT_NE(
+      log.find("key directory " + (signer_->dir() / "keys").string() + " is accessible to other users (mode 755)"),
+      std::string::npos);
 }
 
 // Idle connections cannot pile up: beyond server.max_connections a new connection is answered

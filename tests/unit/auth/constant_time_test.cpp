@@ -2,6 +2,8 @@
 // differ. The timing check compares 1 MiB buffers differing at the first byte with ones differing
 // at the last: an early-exit compare (std::memcmp, shown as the control) is orders of magnitude
 // faster on the first; constant_time_equal must take about as long on both.
+#include "auth/constant_time.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,8 +11,6 @@
 #include <cstring>
 #include <functional>
 #include <vector>
-
-#include "auth/constant_time.hpp"
 
 namespace cc::auth {
 namespace {

@@ -1,6 +1,8 @@
 // keep_secrets_out_of_dumps(): checked from inside (prctl/getrlimit) and from outside, the way
 // an operator or the kernel sees it (/proc/<pid>/limits), in a forked child so the test process
 // itself stays debuggable.
+#include "core/process_guard.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -10,8 +12,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include "core/process_guard.hpp"
 
 namespace cc {
 namespace {

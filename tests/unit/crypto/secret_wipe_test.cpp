@@ -38,7 +38,8 @@ TEST(SecretWipe, SecretKeyMemoryIsClearedOnDestruction) {
   ASSERT_TRUE(made.ok());
   auto* key = new (storage) SecretKey(std::move(*made));
   ASSERT_TRUE(holds_part_of(storage, secret)) << "control: the live key's scalar is not where the test looks";
-  EXPECT_FALSE(holds_part_of(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&*made), sizeof(SecretKey)), secret))
+  EXPECT_FALSE(holds_part_of(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&*made), sizeof(SecretKey)), secret))
       << "the moved-from key kept the scalar";
   key->~SecretKey();
   EXPECT_FALSE(holds_part_of(storage, secret)) << "the destroyed key left its scalar in memory";

@@ -66,7 +66,9 @@ class FailingVfs {
     static const sqlite3_io_methods m = {
         3,
         [](sqlite3_file* f) { return real(f)->pMethods->xClose(real(f)); },
-        [](sqlite3_file* f, void* buf, int n, sqlite3_int64 off) { return real(f)->pMethods->xRead(real(f), buf, n, off); },
+        [](sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
+          return real(f)->pMethods->xRead(real(f), buf, n, off);
+        },
         [](sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
           if (fail_write) {
             ++writes_failed;
@@ -92,7 +94,9 @@ class FailingVfs {
         [](sqlite3_file* f, int page, int size, int extend, void volatile** out) {
           return real(f)->pMethods->xShmMap(real(f), page, size, extend, out);
         },
-        [](sqlite3_file* f, int offset, int n, int flags) { return real(f)->pMethods->xShmLock(real(f), offset, n, flags); },
+        [](sqlite3_file* f, int offset, int n, int flags) {
+          return real(f)->pMethods->xShmLock(real(f), offset, n, flags);
+        },
         [](sqlite3_file* f) { real(f)->pMethods->xShmBarrier(real(f)); },
         [](sqlite3_file* f, int del) { return real(f)->pMethods->xShmUnmap(real(f), del); },
         [](sqlite3_file* f, sqlite3_int64 off, int n, void** out) {

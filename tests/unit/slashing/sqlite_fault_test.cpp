@@ -5,6 +5,7 @@
 // message is in the database (read back by a fresh store), the store answered "unavailable"
 // with the path and the cause while the fault lasted, and the same store signs again once the
 // fault is gone (or, for what cannot heal, opening fails with an error naming the problem).
+#include <fcntl.h>
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,8 +14,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <cerrno>
 #include <cstring>
@@ -53,7 +52,8 @@ struct FaultRun {
   std::string health_during;
 };
 
-FaultRun storm_through(SlashingStore& store, const std::function<void()>& fault_on, const std::function<void()>& fault_off) {
+FaultRun storm_through(SlashingStore& store, const std::function<void()>& fault_on,
+                       const std::function<void()>& fault_off) {
   FaultStorm storm(store, kKeys);
   EXPECT_TRUE(storm.wait_for_allowed(200)) << "the storm did not start";
   fault_on();
@@ -79,7 +79,8 @@ TEST(SqliteFaults, FsyncFailureMidStormReleasesNothingUnrecorded) {
   auto store = open_store(path);
   ASSERT_NE(store, nullptr);
   const unsigned failed_before = FailingVfs::syncs_failed;
-  auto run = storm_through(*store, [] { FailingVfs::fail_sync = true; }, [] { FailingVfs::fail_sync = false; });
+  auto run = storm_through(
+      *store, [] { FailingVfs::fail_sync = true; }, [] { FailingVfs::fail_sync = false; });
   EXPECT_GT(FailingVfs::syncs_failed.load(), failed_before);
   EXPECT_NE(run.first_error.find(path), std::string::npos) << run.first_error;
   EXPECT_NE(run.first_error.find("disk I/O error"), std::string::npos) << run.first_error;
@@ -95,7 +96,8 @@ TEST(SqliteFaults, WriteErrorsMidStormReleaseNothingUnrecorded) {
   const auto path = dir.file("slashing.sqlite");
   auto store = open_store(path);
   ASSERT_NE(store, nullptr);
-  auto run = storm_through(*store, [] { FailingVfs::fail_write = true; }, [] { FailingVfs::fail_write = false; });
+  auto run = storm_through(
+      *store, [] { FailingVfs::fail_write = true; }, [] { FailingVfs::fail_write = false; });
   EXPECT_NE(run.first_error.find(path), std::string::npos) << run.first_error;
   EXPECT_NE(run.health_during, "ok");
   store.reset();
@@ -159,9 +161,12 @@ ChildReport parse_report(const std::string& text) {
   const auto split = text.find("---\n");
   std::istringstream head(text.substr(0, split));
   for (std::string line; std::getline(head, line);) {
-    if (line.rfind("error: ", 0) == 0) r.first_error = line.substr(7);
-    else if (line.rfind("health: ", 0) == 0) r.health = line.substr(8);
-    else r.problems += line + "\n";
+    if (line.rfind("error: ", 0) == 0)
+      r.first_error = line.substr(7);
+    else if (line.rfind("health: ", 0) == 0)
+      r.health = line.substr(8);
+    else
+      r.problems += line + "\n";
   }
   if (split != std::string::npos) r.allowed = deserialise(text.substr(split + 4));
   return r;
@@ -259,7 +264,8 @@ TEST_F(SmallFilesystem, DiskFullMidStormOnARealFilesystem) {
   auto store = open_store(path);
   ASSERT_NE(store, nullptr);
   bool filled = false;
-  auto run = storm_through(*store, [&] { filled = fill(); }, [&] { free_space(); });
+  auto run = storm_through(
+      *store, [&] { filled = fill(); }, [&] { free_space(); });
   ASSERT_TRUE(filled) << "the filesystem never reported ENOSPC";
   EXPECT_NE(run.first_error.find(path), std::string::npos) << run.first_error;
   EXPECT_NE(run.first_error.find("full"), std::string::npos) << run.first_error;
