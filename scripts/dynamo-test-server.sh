@@ -5,6 +5,8 @@
 #                                              DIR/endpoint and print it
 #   scripts/dynamo-test-server.sh stop DIR     stop it (its tables are gone: it keeps them in memory)
 #   scripts/dynamo-test-server.sh status DIR   exit 0 when it runs
+# With CC_DYNAMO_PERSIST=1, start keeps the tables on disk in DIR/data (LevelDB) instead, so a stop and
+# a start (at a new port) find them again: for the tests that kill the server mid-storm.
 # Idempotent like scripts/pg-test-server.sh. dynalite accepts any SigV4 signature (the tests prove the
 # signing with the AWS known-answer suite) and supports conditional PutItem/UpdateItem/DeleteItem, Query
 # and DescribeTable, which is all the stores use.
@@ -30,7 +32,9 @@ start() {
   for attempt in 1 2 3 4 5; do
     port=$(free_port dynamo-test-server)
     # Small table-creation delays keep CreateTable fast; setsid so ctest does not wait on it.
-    setsid "$bin" --host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 \
+    local persist=()
+    [ "${CC_DYNAMO_PERSIST:-0}" = 1 ] && persist=(--path "$dir/data")
+    setsid "$bin" --host 127.0.0.1 --port "$port" "${persist[@]}" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 \
       >"$dir/server.log" 2>&1 < /dev/null &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do

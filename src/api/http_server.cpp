@@ -64,6 +64,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> in_flight{0};
   std::uint16_t bound_port = 0;  // kept: the acceptor's endpoint is gone once it is closed
+  std::atomic<std::uint64_t> refused{0};  // connections refused at max_connections
 
   State(asio::io_context& ctx, HttpServerOptions opts, Handler h)
       : io(ctx), options(std::move(opts)), handler(std::move(h)), acceptor(asio::make_strand(ctx)), tls(options.tls) {}
@@ -225,6 +226,32 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   bool busy_ = false;  // a request was handed to the handler and is not answered yet (strand only)
 };
 
+// Answers a connection beyond max_connections with 503 and closes it, without a Connection:
+// one non-blocking write of a small fixed response (a client that does not read loses it).
+void refuse_connection(tcp::socket socket, std::size_t limit) {
+  const std::string response = [limit] {
+    const std::string body = R"({"code":503,"message":"too many open connections (server.max_connections: )" +
+                             std::to_string(limit) + R"(); retry later"})";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+           "Connection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(response), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+// True when `state` already holds max_connections live connections (forgetting finished ones).
+bool at_connection_limit(HttpServer::State& state) {
+  std::lock_guard lock(state.mu);
+  for (auto it = state.connections.begin(); it != state.connections.end();) {
+    it = it->expired() ? state.connections.erase(it) : std::next(it);
+  }
+  return state.options.max_connections != 0 && state.connections.size() >= state.options.max_connections;
+}
+
 template <class Conn>
 void track_and_start(HttpServer::State& state, std::shared_ptr<Conn> conn) {
   {
@@ -243,7 +270,13 @@ void track_and_start(HttpServer::State& state, std::shared_ptr<Conn> conn) {
 void HttpServer::State::accept() {
   acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
+    if (!ec && at_connection_limit(*self)) {
+      if (self->refused++ % 1000 == 0) {
+        spdlog::warn("refusing connections: {} open (server.max_connections); {} refused so far",
+                     self->options.max_connections, self->refused.load());
+      }
+      refuse_connection(std::move(socket), self->options.max_connections);
+    } else if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       std::shared_ptr<asio::ssl::context> context;
       {

@@ -3,7 +3,8 @@
 // and hands each parsed request to a Handler. The handler answers through Respond, exactly
 // once, from any thread: the response is written on the connection's own strand, so handlers
 // may finish their work on other pools. Oversized bodies get 413 and malformed requests 400
-// without reaching the handler. Thread-safe; stop() closes the listener and open connections.
+// without reaching the handler; connections beyond max_connections get 503 and are closed.
+// Thread-safe; stop() closes the listener and open connections.
 //
 // Graceful shutdown: stop_accepting() closes the listener (new connections are refused) and the
 // connections waiting for a request, and lets every request already read run to its answer,
@@ -31,6 +32,9 @@ struct HttpServerOptions {
   std::uint16_t port = 9000;  // 0 picks a free port (tests)
   std::uint64_t max_body_bytes = 1 << 20;
   std::chrono::seconds idle_timeout{300};
+  // Open connections at most (0: no limit). One more is accepted and answered at once with 503
+  // and closed, so that idle or slow clients cannot exhaust file descriptors or memory.
+  std::size_t max_connections = 1000;
   // When set, connections speak TLS with this context (read anew for each connection, so a
   // context swapped in by set_tls_context() serves new connections while old ones keep theirs).
   std::shared_ptr<boost::asio::ssl::context> tls;

@@ -12,6 +12,7 @@
 #include "app/slashing_command.hpp"
 #include "app/watermark_command.hpp"
 #include "core/log.hpp"
+#include "core/process_guard.hpp"
 
 namespace {
 
@@ -73,6 +74,11 @@ EXAMPLE
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any secret is read: no core dumps, no same-user ptrace (core/process_guard.hpp).
+  if (auto guarded = cc::keep_secrets_out_of_dumps(); !guarded) {
+    std::cerr << "containment-chamber: cannot keep secrets out of core dumps: " << guarded.error().message << "\n";
+    return 1;
+  }
   CLI::App app{kDescription, "containment-chamber"};
   app.set_version_flag("--version", std::string("containment-chamber ") + kVersion);
   app.require_subcommand(1);

@@ -334,6 +334,7 @@ int run_server(const Config& config) {
   http_options.address = config.server.listen_address;
   http_options.port = config.server.listen_port;
   http_options.max_body_bytes = config.server.max_body_bytes;
+  http_options.max_connections = config.server.max_connections;
   http_options.idle_timeout = std::chrono::seconds(config.server.idle_timeout_seconds);
   std::unique_ptr<api::HttpServer> server;
   try {

@@ -1,5 +1,7 @@
 #include "auth/authenticator.hpp"
 
+#include "auth/constant_time.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -77,7 +79,7 @@ const Policy* Authenticator::find(std::string_view token) const {
   const Policy* found = nullptr;
   // Every entry is compared, so the time taken does not depend on which one matches.
   for (const auto& e : entries_) {
-    if (CRYPTO_memcmp(e.token_hash.data(), h.data(), h.size()) == 0) found = &e.policy;
+    if (constant_time_equal(e.token_hash, h)) found = &e.policy;
   }
   return found;
 }

@@ -1,5 +1,7 @@
 #include "auth/token_service.hpp"
 
+#include "auth/constant_time.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -257,7 +259,7 @@ Found TokenService::find(std::string_view token) {
   std::optional<std::size_t> match;
   // Every entry is compared, so the time taken does not depend on which one matches.
   for (std::size_t i = 0; i < snap->state.tokens.size(); ++i) {
-    if (CRYPTO_memcmp(snap->state.tokens[i].hash.data(), h.data(), h.size()) == 0) match = i;
+    if (constant_time_equal(snap->state.tokens[i].hash, h)) match = i;
   }
   if (!match) return {Lookup::unknown, {}};
   const auto& info = snap->state.tokens[*match].info;
@@ -306,7 +308,7 @@ Result<IssuedToken> TokenService::exchange_setup_token(std::string_view setup, s
   {
     std::lock_guard lock(mu_);
     const auto h = sha256(setup);
-    if (!setup_hash_ || CRYPTO_memcmp(setup_hash_->data(), h.data(), h.size()) != 0) {
+    if (!setup_hash_ || !constant_time_equal(*setup_hash_, h)) {
       return Error::unauthenticated(
           "not this signer's setup token, or it was used already (a setup token is logged once at start while no "
           "management token exists)");

@@ -118,6 +118,9 @@ std::vector<ConfigField> make_fields() {
                          "On SIGTERM or SIGINT: how long requests in flight may take to finish after the listeners "
                          "close; past it the signer exits 1 naming how many it abandoned",
                          [](Config& c) -> std::uint32_t& { return c.server.shutdown_timeout_seconds; }));
+  f.push_back(uint_field("server.max_connections", "uint",
+                         "Open connections per listener at most (0: no limit); more are answered 503 and closed",
+                         [](Config& c) -> std::uint32_t& { return c.server.max_connections; }));
   f.push_back(enum_field("tls.mode", {"disabled", "file", "atls"},
                          "HTTPS listener: disabled, or file (PEM certificate and key); atls needs enclave mode",
                          [](Config& c) -> std::string& { return c.tls.mode; }));

@@ -26,6 +26,7 @@ struct ServerConfig {
   std::uint64_t max_body_bytes = 1 << 20;
   std::uint32_t idle_timeout_seconds = 300;   // keep-alive connections idle longer are closed
   std::uint32_t shutdown_timeout_seconds = 30;  // SIGTERM/SIGINT: how long requests in flight may finish
+  std::uint32_t max_connections = 1000;       // open connections per listener; more get 503 and are closed
 };
 
 struct TlsConfig {

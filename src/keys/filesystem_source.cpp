@@ -1,6 +1,7 @@
 #include "keys/filesystem_source.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -144,6 +145,14 @@ std::string job_fingerprint(const KeyJob& job) {
 
 }  // namespace
 
+std::optional<std::string> shared_key_directory_warning(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077) == 0) return std::nullopt;
+  return fmt::format("key directory {} is accessible to other users (mode {:o}): keystores and their passwords "
+                     "should be readable by the signer only (chmod 700 {})",
+                     path, st.st_mode & 07777, path);
+}
+
 FilesystemKeySource::FilesystemKeySource(FilesystemLoadOptions options, KeyRegistry& registry)
     : options_(std::move(options)), registry_(registry) {}
 
@@ -161,6 +170,7 @@ LoadReport FilesystemKeySource::load(const LoadProgressCallback& progress) {
   std::map<std::string, Entry> next;
   std::vector<bool> listed(options_.paths.size(), true);
   for (std::size_t p = 0; p < options_.paths.size(); ++p) {
+    if (auto warning = shared_key_directory_warning(options_.paths[p])) spdlog::warn("{}", *warning);
     DirectoryScan scan = scan_key_directory(options_.paths[p]);
     listed[p] = scan.listed;
     for (const LoadFailure& f : scan.failures) spdlog::warn("key not loaded from {}: {}", f.file, f.reason);

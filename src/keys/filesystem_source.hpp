@@ -17,6 +17,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,6 +35,12 @@ struct FilesystemLoadOptions {
   // does not wait for thousands of scrypt decryptions. LoadReport::stopped tells.
   const std::atomic<bool>* stop = nullptr;
 };
+
+// The warning logged at start for a key directory that other users may enter or read (any
+// group/other permission bit: keystores and password files should be the signer's alone, mode
+// 0700), or nullopt when it is private, or is not a directory. A warning, not a refusal:
+// Kubernetes secret and configMap volumes are group-readable by design (fsGroup).
+std::optional<std::string> shared_key_directory_warning(const std::string& path);
 
 using LoadProgressCallback = std::function<void(std::size_t done, std::size_t total)>;
 

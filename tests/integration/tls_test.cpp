@@ -119,5 +119,37 @@ TEST(Tls, BadCertificateFilesStopStartUpNamingTheFile) {
   std::filesystem::remove_all(dir);
 }
 
+// The protocol floor and cipher list (api/tls_context.cpp: TLS 1.2 minimum, ECDHE with AES-GCM
+// or ChaCha20-Poly1305 only), seen by a real OpenSSL client: TLS 1.1 and 1.0 (offered with
+// SECLEVEL=0 so the client really offers them) and TLS 1.2 without forward secrecy or with CBC
+// are refused; TLS 1.2 ECDHE-GCM and TLS 1.3 are accepted.
+TEST(Tls, RefusesOldProtocolsAndWeakCiphers) {
+  auto dir = make_temp_dir("tls");
+  Pki pki{dir};
+  pki.make_ca("ca", "test server CA");
+  pki.make_leaf("server", "ca", "127.0.0.1", true);
+  SignerInstance signer(dir, {"--tls-mode", "file", "--tls-listen-port", "0", "--tls-file-cert-path", pki.p("server.crt"),
+                              "--tls-file-key-path", pki.p("server.key")});
+  std::string error;
+  ASSERT_TRUE(signer.start(error)) << error;
+  const auto port = std::to_string(logged_port(signer.process(), "https"));
+  auto handshake = [&](const std::string& options) {
+    return run_command({"/bin/sh", "-c",
+                        "/usr/bin/openssl s_client -brief -connect 127.0.0.1:" + port + " " + options + " </dev/null"});
+  };
+  for (const std::string refused : {"-tls1_1 -cipher DEFAULT@SECLEVEL=0", "-tls1 -cipher DEFAULT@SECLEVEL=0",
+                                    "-tls1_2 -cipher AES128-GCM-SHA256", "-tls1_2 -cipher ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA"}) {
+    auto [code, out] = handshake(refused);
+    EXPECT_NE(code, 0) << refused << " was accepted:\n" << out;
+    EXPECT_EQ(out.find("CONNECTION ESTABLISHED"), std::string::npos) << refused << ":\n" << out;
+  }
+  for (const std::string accepted : {"-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256", "-tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305", "-tls1_3"}) {
+    auto [code, out] = handshake(accepted);
+    EXPECT_EQ(code, 0) << accepted << ":\n" << out;
+    EXPECT_NE(out.find("CONNECTION ESTABLISHED"), std::string::npos) << accepted << ":\n" << out;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace cc::test

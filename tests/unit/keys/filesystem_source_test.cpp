@@ -2,6 +2,9 @@
 // file-raw, relative paths, bad files among good ones, duplicates and the KDF memory budget.
 #include <gtest/gtest.h>
 
+#include <spdlog/fmt/fmt.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -332,6 +335,29 @@ TEST(FilesystemSource, IgnoresDotFilesAndOtherExtensions) {
   const LoadReport report = load({dir.str()}, registry);
   EXPECT_EQ(report.loaded, 0u);
   EXPECT_TRUE(report.failures.empty()) << describe(report);
+}
+
+}  // namespace
+}  // namespace cc::keys
+
+namespace cc::keys {
+namespace {
+
+// Key directories are checked at start: a private one (0700) passes silently; any group or
+// other bit draws a warning naming the directory, its mode and the fix.
+TEST(FilesystemSource, WarnsAboutKeyDirectoriesOtherUsersCanRead) {
+  test::TempDir dir;
+  ASSERT_EQ(::chmod(dir.str().c_str(), 0700), 0);
+  EXPECT_EQ(shared_key_directory_warning(dir.str()), std::nullopt);
+  for (mode_t mode : {0750, 0705, 0755, 0711}) {
+    ASSERT_EQ(::chmod(dir.str().c_str(), mode), 0);
+    const auto warning = shared_key_directory_warning(dir.str());
+    ASSERT_TRUE(warning.has_value()) << std::oct << mode;
+    EXPECT_NE(warning->find(dir.str()), std::string::npos) << *warning;
+    EXPECT_NE(warning->find(fmt::format("mode {:o}", mode)), std::string::npos) << *warning;
+    EXPECT_NE(warning->find("chmod 700"), std::string::npos) << *warning;
+  }
+  EXPECT_EQ(shared_key_directory_warning(dir.str() + "/missing"), std::nullopt);  // reported elsewhere
 }
 
 }  // namespace
