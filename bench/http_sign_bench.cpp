@@ -1,6 +1,7 @@
 // Signing throughput over HTTP (SQLite and PostgreSQL anti-slashing) next to raw blst, measured in
 // the same run on the same machine.
 //   build/release/bench/cc_http_sign_bench [--seconds S] [--connections C] [--keys K] [--no-postgres] [--no-dynamodb]
+//                                          [--summary FILE]
 // Prints a table; the load generator runs on the same cores, so its CPU share is reported too.
 #include <sys/resource.h>
 
@@ -18,6 +19,7 @@
 #include "../tests/support/dynamo_test_server.hpp"
 #include "../tests/support/http_client.hpp"
 #include "../tests/support/process.hpp"
+#include "bench_support.hpp"
 #include "crypto/bls.hpp"
 #include "slashing/dynamodb_store.hpp"
 
@@ -152,6 +154,8 @@ int main(int argc, char** argv) {
     if (a == "--connections") connections = std::stoi(argv[i + 1]);
     if (a == "--keys") nkeys = std::stoi(argv[i + 1]);
   }
+  const std::string summary = cc::bench::arg(argc, argv, "--summary", "");
+  const std::string load_at_start = cc::bench::load_average();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const double raw1 = raw_blst_rate(1, 2.0);
   const double rawN = raw_blst_rate(cores, 2.0);
@@ -219,6 +223,7 @@ int main(int argc, char** argv) {
     runs.push_back(dy);
   }
 
+  std::printf("%s, %s at start\n\n", cc::bench::machine().c_str(), load_at_start.c_str());
   std::printf("| measure | value |\n|---|---|\n");
   std::printf("| cores | %u |\n", cores);
   std::printf("| raw blst sign, 1 thread | %.0f sig/s |\n", raw1);
@@ -231,6 +236,12 @@ int main(int argc, char** argv) {
     std::printf("| %s errors; load generator CPU | %llu; %.0f%% of one core |\n", r.label.c_str(),
                 static_cast<unsigned long long>(r.errors), 100.0 * r.load_cpu_share);
     errors += r.errors;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%.0f sig/s (%.2f x raw blst %.0f sig/s); p99 %.1f ms", r.rate, r.rate / rawN, rawN,
+                  r.p99);
+    const char* target = r.label == "SQLite" ? ">= 0.85 x" : r.label == "PostgreSQL" ? ">= 0.70 x" : "(dynalite: protocol cost)";
+    cc::bench::append_summary(summary, {{"HTTP ATTESTATION + " + r.label + ", " + std::to_string(connections) +
+                                             " connections", buf, target}});
   }
   std::filesystem::remove_all(dir);
   return errors == 0 ? 0 : 1;
