@@ -113,6 +113,10 @@ std::vector<ConfigField> make_fields() {
                          "A signing request not signed this long after it arrived is dropped with 503 and "
                          "Retry-After instead of being signed late (its anti-slashing record, if written, stays)",
                          [](Config& c) -> std::uint32_t& { return c.server.request_timeout_seconds; }));
+  f.push_back(uint_field("server.signature_cache_entries", "uint",
+                         "Recent signatures of messages without slashing risk (selection proofs, registrations, ...) "
+                         "kept to answer identical requests without signing again, ~200 bytes each (0: off)",
+                         [](Config& c) -> std::uint32_t& { return c.server.signature_cache_entries; }));
   f.push_back(uint_field("server.max_body_bytes", "uint", "Largest accepted request body; larger gets 413",
                          [](Config& c) -> std::uint64_t& { return c.server.max_body_bytes; }));
   f.push_back(uint_field("server.idle_timeout_seconds", "uint",
