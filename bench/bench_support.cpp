@@ -9,7 +9,9 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <ctime>
+#include <time.h>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -68,6 +70,23 @@ double raw_blst_time(std::size_t count, unsigned threads) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+double raw_blst_cpu_us() {
+  const auto key = crypto::SecretKey::generate();
+  Root root{};
+  auto thread_cpu = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  };
+  constexpr int kSignatures = 1000;
+  const double t0 = thread_cpu();
+  for (int i = 0; i < kSignatures; ++i) {
+    root[1] = static_cast<std::uint8_t>(i);
+    root[2] ^= key.sign(root)[5];
+  }
+  return 1e6 * (thread_cpu() - t0) / kSignatures;
+}
+
 unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 std::string load_average() {
@@ -104,6 +123,31 @@ double cpu_seconds_self() {
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double context_switches_of(pid_t pid) {
+  double total = 0;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("ctxt_switches:") != std::string::npos) total += std::stod(line.substr(line.find(':') + 1));
+    }
+  }
+  return total;
 }
 
 namespace {

@@ -28,14 +28,21 @@ double raw_blst_rate(unsigned threads, double seconds);
 // in seconds: the raw-blst reference for a burst of `count` requests.
 double raw_blst_time(std::size_t count, unsigned threads);
 
+// CPU time of one signature (thread CPU clock, so other tenants' load does not inflate it), in
+// microseconds: the yardstick for the signer's CPU time per request.
+double raw_blst_cpu_us();
+
 unsigned cores();
 // "load average: 1.02, 0.87, 0.60", for the record beside each figure.
 std::string load_average();
 std::string machine();  // "2 cores, AMD EPYC"
 std::string today();    // YYYY-MM-DD
 
-// CPU seconds (user + system) this process used so far.
+// CPU seconds (user + system) this process used so far, and another process (all its threads).
 double cpu_seconds_self();
+double cpu_seconds_of(pid_t pid);
+// Context switches (voluntary + involuntary) of every thread of `pid` so far.
+double context_switches_of(pid_t pid);
 // Resident memory of `pid` now (VmRSS) and its peak so far (VmHWM), in MiB; 0 if unknown.
 double rss_mib(pid_t pid);
 double peak_rss_mib(pid_t pid);

@@ -71,6 +71,7 @@ double cpu_seconds_self() {
 struct HttpRun {
   std::string label;
   double rate = 0, p50 = 0, p99 = 0, max = 0, load_cpu_share = 0;
+  double signer_cpu_us = 0;  // signer CPU time per request
   std::uint64_t errors = 0;
 };
 
@@ -99,6 +100,7 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(connections));
   std::atomic<std::uint64_t> errors{0};
   const double cpu0 = cpu_seconds_self();
+  const double signer_cpu0 = cc::bench::cpu_seconds_of(srv.pid());
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
   std::vector<std::thread> clients;
@@ -134,6 +136,7 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   out.max = all.empty() ? 0 : all.back();
   out.errors = errors;
   out.load_cpu_share = (cpu_seconds_self() - cpu0) / elapsed;
+  out.signer_cpu_us = 1e6 * (cc::bench::cpu_seconds_of(srv.pid()) - signer_cpu0) / std::max<double>(1, all.size());
   srv.kill(15);
   srv.wait(std::chrono::seconds(20));
   return true;
@@ -159,6 +162,7 @@ int main(int argc, char** argv) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const double raw1 = raw_blst_rate(1, 2.0);
   const double rawN = raw_blst_rate(cores, 2.0);
+  const double raw_cpu_us = cc::bench::raw_blst_cpu_us();
 
   auto dir = std::filesystem::temp_directory_path() / ("cc-bench-" + std::to_string(std::random_device{}()));
   std::filesystem::create_directories(dir / "keys");
@@ -235,6 +239,8 @@ int main(int argc, char** argv) {
     std::printf("| %s latency p50 / p99 / max | %.2f / %.2f / %.2f ms |\n", r.label.c_str(), r.p50, r.p99, r.max);
     std::printf("| %s errors; load generator CPU | %llu; %.0f%% of one core |\n", r.label.c_str(),
                 static_cast<unsigned long long>(r.errors), 100.0 * r.load_cpu_share);
+    std::printf("| %s signer CPU per request (raw blst: %.0f us per signature) | %.0f us |\n", r.label.c_str(),
+                raw_cpu_us, r.signer_cpu_us);
     errors += r.errors;
     char buf[160];
     std::snprintf(buf, sizeof buf, "%.0f sig/s (%.2f x raw blst %.0f sig/s); p99 %.1f ms", r.rate, r.rate / rawN, rawN,
