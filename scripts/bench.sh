@@ -51,8 +51,11 @@ load_args+=(--budget-mib "$(($(nproc) * 256))")
 run() {  # run NAME ARGS...: the benchmark's table goes to $out/NAME.md and the console
   local name=$1; shift
   echo "== $name: ${*}" >&2
-  "$@" --summary "$summary" | tee "$out/$name.md"
+  local load; load=$(cut -d' ' -f1-3 /proc/loadavg)
+  "$@" --summary "$out/rows-$name" | tee "$out/$name.md"
   printf '\nCommand: `%s`\n' "$*" >>"$out/$name.md"
+  # Summary rows: | benchmark | measure | value | target | when, load average at start |
+  sed "s/^|/| $name |/; s/\$/ $(date -u +%Y-%m-%d), load $load |/" "$out/rows-$name" >>"$summary"
 }
 status=0
 wants http && { run http "$bin/cc_http_sign_bench" "${http_args[@]}" || status=1; }
@@ -62,28 +65,47 @@ wants restart && { run restart "$bin/cc_restart_bench" "${restart_args[@]}" || s
 
 {
   echo
-  echo "Summary ($(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uptime | sed 's/.*load average/load average/') at the end)"
+  echo "Summary ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
   echo
-  echo "| measure | value | target |"
-  echo "|---|---|---|"
+  echo "| benchmark | measure | value | target | run |"
+  echo "|---|---|---|---|---|"
   cat "$summary"
 } | tee "$out/summary-table.md"
 
 if ((docs)); then
-  python3 - "$out" docs/performance.md "$([ "$only" = "$all" ] && echo all || echo some)" <<'EOF'
+  python3 - "$out" docs/performance.md "$only" <<'EOF'
 import pathlib, re, sys
-out, doc = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+out, doc, ran = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3].split(",")
+order = ["http", "burst", "load", "restart"]
 text = doc.read_text()
-blocks = {p.stem: p.read_text().strip() for p in out.glob("*.md") if p.stem != "summary"}
-summary = blocks.pop("summary-table").strip()
-if sys.argv[3] == "all":  # a partial run leaves the summary of the last full one
-    blocks["summary"] = summary
-for name, body in blocks.items():
-    pattern = re.compile(r"(<!-- bench:%s -->\n).*?(\n<!-- /bench:%s -->)" % (name, name), re.S)
-    if not pattern.search(text):
+
+def block(name):
+    return re.compile(r"(<!-- bench:%s -->\n).*?(\n<!-- /bench:%s -->)" % (name, name), re.S)
+
+def replace(name, body):
+    global text
+    if not block(name).search(text):
         print(f"bench.sh: docs/performance.md has no block bench:{name}; left as is", file=sys.stderr)
-        continue
-    text = pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+        return
+    text = block(name).sub(lambda m: m.group(1) + body + m.group(2), text)
+
+for name in ran:
+    if (out / f"{name}.md").exists():
+        replace(name, (out / f"{name}.md").read_text().strip())
+
+# The summary keeps the rows of benchmarks not run this time (a partial run updates its own rows).
+table = (out / "summary-table.md").read_text().strip().splitlines()
+head = [l for l in table if not l.startswith("| ") or l.startswith("| benchmark")]
+rows = [l for l in table if l.startswith("| ") and not l.startswith("| benchmark") and not l.startswith("|---")]
+old = block("summary").search(text)
+if old:
+    for line in old.group(0).splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and cells[0] in order and cells[0] not in ran and not line.startswith("| benchmark"):
+            rows.append(line)
+rows.sort(key=lambda l: order.index(l.strip("|").split("|")[0].strip()))
+sep = head.index("|---|---|---|---|---|") if "|---|---|---|---|---|" in head else len(head)
+replace("summary", "\n".join(head[: sep + 1] + rows))
 doc.write_text(text)
 print(f"bench.sh: rewrote the tables of {doc} from {out}", file=sys.stderr)
 EOF
