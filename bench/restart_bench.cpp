@@ -1,6 +1,6 @@
 // Restart with many DynamoDB-stored keys (KMS-only chamber): how long from exec until the signer
 // is unsealed and healthy with every key loaded, and its memory then.
-//   build/release/bench/cc_restart_bench [--keys N] [--runs R]
+//   build/release/bench/cc_restart_bench [--keys N] [--runs R] [--summary FILE]
 // Set-up (not timed): dynalite started by the project's script, the test-only KMS simulator in
 // this process (SigV4-checked, the real KMS JSON protocol), a chamber initialised with 3 KMS keys
 // (threshold 2), N fresh keys sealed under its master key into the key table. Each run then starts
@@ -21,6 +21,7 @@
 #include "../tests/support/http_client.hpp"
 #include "../tests/support/process.hpp"
 #include "aws/credentials.hpp"
+#include "bench_support.hpp"
 #include "aws/dynamodb.hpp"
 #include "keys/dynamodb_source.hpp"
 #include "kms_simulator.hpp"
@@ -62,6 +63,7 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   std::size_t nkeys = 10000;
   int runs = 3;
+  const std::string summary = cc::bench::arg(argc, argv, "--summary", "");
   for (int i = 1; i + 1 < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--keys") nkeys = std::stoul(argv[i + 1]);
@@ -180,6 +182,7 @@ int main(int argc, char** argv) {
 
   std::vector<double> unsealed, healthy, rss;
   for (const auto& r : results) unsealed.push_back(r.unsealed_s), healthy.push_back(r.healthy_s), rss.push_back(r.rss_mib);
+  std::printf("%s, %s at the end\n\n", cc::bench::machine().c_str(), cc::bench::load_average().c_str());
   std::printf("| measure | value |\n|---|---|\n");
   std::printf("| keys in the DynamoDB table (KMS-only chamber, 3 KMS keys, threshold 2) | %zu |\n", nkeys);
   std::printf("| set-up: seal and store them (8 writers, not part of the restart) | %.1f s |\n", setup_s);
@@ -188,5 +191,10 @@ int main(int argc, char** argv) {
   std::printf("| restart → healthy with all %zu keys, median / worst of %d | %.2f / %.2f s |\n", nkeys, runs,
               median(healthy), *std::max_element(healthy.begin(), healthy.end()));
   std::printf("| resident memory then (median) | %.0f MiB |\n", median(rss));
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%.2f s median, %.2f s worst of %d; %.0f MiB", median(healthy),
+                *std::max_element(healthy.begin(), healthy.end()), runs, median(rss));
+  cc::bench::append_summary(summary, {{"restart, " + std::to_string(nkeys) + " DynamoDB-sealed keys -> healthy", buf,
+                                       "< 3 s"}});
   return finish(0);
 }

@@ -36,7 +36,8 @@ SigningService::SigningService(const ssz::Network& network, keys::KeyRegistry& k
       options_(options),
       keys_loading_(std::move(keys_loading)),
       threads_(default_threads(options.signing_threads)),
-      pool_(threads_) {}
+      pool_(threads_),
+      cache_(options.signature_cache_entries) {}
 
 SigningService::~SigningService() { pool_.join(); }
 
@@ -65,6 +66,7 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, st
   if (auto pk = from_hex_fixed<48>(pubkey_hex); pk && keys_.is_canary(*pk)) {
     return done(refuse_canary(pubkey_hex, body, client));
   }
+  const Deadline deadline = std::chrono::steady_clock::now() + options_.request_timeout;
   // Admission: count this request until its outcome is delivered.
   if (pending_.fetch_add(1, std::memory_order_relaxed) >= options_.max_pending) {
     pending_.fetch_sub(1, std::memory_order_relaxed);
@@ -117,12 +119,20 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, st
   } else if (request.source_epoch && request.target_epoch) {
     message = slashing::AttestationVote{*pubkey, *request.source_epoch, *request.target_epoch, request.signing_root};
   }
-  if (!message) return sign_on_pool(std::move(key), request.signing_root, std::move(finish));
+  if (!message) {
+    // No slashing risk: an identical message signed recently has its signature already.
+    if (auto cached = cache_.find(*pubkey, request.signing_root)) {
+      SignOutcome outcome;
+      outcome.signature = *cached;
+      return finish(std::move(outcome));
+    }
+    return sign_on_pool(std::move(key), request.signing_root, deadline, true, std::move(finish));
+  }
 
   const Root gvr = request.fork_info->genesis_validators_root;
   store_.check_and_record(
       gvr, std::move(*message),
-      [this, key = std::move(key), root = request.signing_root, finish = std::move(finish),
+      [this, key = std::move(key), root = request.signing_root, finish = std::move(finish), deadline,
        asked = std::chrono::steady_clock::now()](Result<slashing::Decision> decision) mutable {
         auto* metrics = options_.metrics;
         if (metrics != nullptr) {
@@ -144,15 +154,28 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, st
           if (metrics != nullptr) metrics->slashing_refusal(slashing::refusal_name(decision->refusal));
           return finish(failure(412, decision->detail, std::string(slashing::refusal_name(decision->refusal))));
         }
-        sign_on_pool(std::move(key), root, std::move(finish));
+        if (std::chrono::steady_clock::now() >= deadline) return finish(deadline_exceeded("the anti-slashing database"));
+        sign_on_pool(std::move(key), root, deadline, false, std::move(finish));
       });
 }
 
-void SigningService::sign_on_pool(std::shared_ptr<const crypto::SecretKey> key, Root signing_root,
-                                  std::function<void(SignOutcome)> done) {
-  boost::asio::post(pool_, [key = std::move(key), signing_root, done = std::move(done)] {
+SignOutcome SigningService::deadline_exceeded(std::string_view stage) const {
+  const auto seconds = std::chrono::duration_cast<std::chrono::duration<double>>(options_.request_timeout).count();
+  return failure(503,
+                 fmt::format("request dropped unsigned: it waited for {} past its deadline ({:g} s after it arrived, "
+                             "server.request_timeout_seconds)",
+                             stage, seconds),
+                 "deadline_exceeded");
+}
+
+void SigningService::sign_on_pool(std::shared_ptr<const crypto::SecretKey> key, Root signing_root, Deadline deadline,
+                                  bool cacheable, std::function<void(SignOutcome)> done) {
+  boost::asio::post(pool_, [this, key = std::move(key), signing_root, deadline, cacheable, done = std::move(done)] {
+    // Stale: the client has given up; signing now would only delay the requests behind it.
+    if (std::chrono::steady_clock::now() >= deadline) return done(deadline_exceeded("a signing thread"));
     SignOutcome outcome;
     outcome.signature = key->sign(signing_root);
+    if (cacheable) cache_.insert(key->public_key(), signing_root, outcome.signature);
     done(std::move(outcome));
   });
 }

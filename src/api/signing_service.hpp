@@ -11,15 +11,26 @@
 // containment_canary_signing_total.
 //
 // Admission is bounded: past `max_pending` requests in flight, new ones are answered 503 at
-// once instead of queueing without limit. Thread-safe; `sign` may be called from any I/O thread
+// once instead of queueing without limit. Each request has a deadline (`request_timeout` after
+// it arrived, server.request_timeout_seconds): one still waiting for the anti-slashing database
+// or for a signing thread then is dropped with 503 (reason "deadline_exceeded") instead of being
+// signed late, when its validator client has given up on it; an anti-slashing record already
+// written for it stays (it only ever refuses more, and the identical message may be signed
+// again).
+//
+// Messages without slashing risk (selection proofs, registrations, RANDAO reveals, ...) are
+// answered from a SignatureCache (signature_cache.hpp) when an identical one was signed
+// recently with the same key: same answer, no second BLS signature. Thread-safe; `sign` may be called from any I/O thread
 // and never blocks it on BLS or fsync. The outcome callback runs on a signing-pool or store thread.
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 
 #include "api/api_metrics.hpp"
+#include "api/signature_cache.hpp"
 #include "core/bytes.hpp"
 #include "keys/registry.hpp"
 #include "slashing/slashing_store.hpp"
@@ -45,6 +56,8 @@ class SigningService {
     unsigned signing_threads = 0;  // 0: one per core
     std::uint32_t max_pending = 4096;
     ApiMetrics* metrics = nullptr;  // times the anti-slashing database and counts its refusals
+    std::chrono::milliseconds request_timeout{30000};
+    std::size_t signature_cache_entries = 32768;  // 0: no cache
   };
 
   // `keys_loading` tells whether key sources are still loading, so that a request for a key
@@ -63,11 +76,15 @@ class SigningService {
   std::uint32_t max_pending() const { return options_.max_pending; }
   // Where the router counts signing requests too; null when nothing is counted.
   ApiMetrics* metrics() const { return options_.metrics; }
+  const SignatureCache& signature_cache() const { return cache_; }
 
  private:
   SignOutcome refuse_canary(std::string_view pubkey_hex, std::string_view body, std::string_view client) const;
-  void sign_on_pool(std::shared_ptr<const crypto::SecretKey> key, Root signing_root,
+  using Deadline = std::chrono::steady_clock::time_point;
+  // `cacheable`: a message without slashing risk, whose signature the cache may keep.
+  void sign_on_pool(std::shared_ptr<const crypto::SecretKey> key, Root signing_root, Deadline deadline, bool cacheable,
                     std::function<void(SignOutcome)> done);
+  SignOutcome deadline_exceeded(std::string_view stage) const;
 
   const ssz::Network& network_;
   keys::KeyRegistry& keys_;
@@ -77,6 +94,7 @@ class SigningService {
   unsigned threads_;
   boost::asio::thread_pool pool_;
   std::atomic<std::uint32_t> pending_{0};
+  SignatureCache cache_;
 };
 
 }  // namespace cc::api

@@ -254,7 +254,9 @@ int run_server(const Config& config) {
   ServerMetrics metrics((*store)->backend_name());
   api::Router* router_ptr = nullptr;
   api::SigningService signing(*network, registry, **store,
-                              {config.server.signing_threads, config.server.max_pending_requests, metrics.api()},
+                              {config.server.signing_threads, config.server.max_pending_requests, metrics.api(),
+                               std::chrono::seconds(config.server.request_timeout_seconds),
+                               config.server.signature_cache_entries},
                               [&router_ptr] { return router_ptr != nullptr && router_ptr->keys_loading(); });
   keys::MemoryKeys memory_keys;
   std::unique_ptr<api::KeyManagerApi> key_manager;
@@ -288,6 +290,7 @@ int run_server(const Config& config) {
   keys::FilesystemLoadOptions fs_options;
   fs_options.paths = config.filesystem_keys.paths;
   fs_options.threads = config.filesystem_keys.keystore_load_concurrency;
+  fs_options.kdf_memory_budget_bytes = std::size_t{config.filesystem_keys.kdf_memory_budget_mib} << 20;
   fs_options.stop = &stop_loading;
   keys::FilesystemKeySource fs_keys(fs_options, registry);
   std::mutex load_mu;

@@ -109,6 +109,14 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("server.max_pending_requests", "uint",
                          "Signing requests queued or in flight before new ones get 503 with Retry-After",
                          [](Config& c) -> std::uint32_t& { return c.server.max_pending_requests; }));
+  f.push_back(uint_field("server.request_timeout_seconds", "uint",
+                         "A signing request not signed this long after it arrived is dropped with 503 and "
+                         "Retry-After instead of being signed late (its anti-slashing record, if written, stays)",
+                         [](Config& c) -> std::uint32_t& { return c.server.request_timeout_seconds; }));
+  f.push_back(uint_field("server.signature_cache_entries", "uint",
+                         "Recent signatures of messages without slashing risk (selection proofs, registrations, ...) "
+                         "kept to answer identical requests without signing again, ~200 bytes each (0: off)",
+                         [](Config& c) -> std::uint32_t& { return c.server.signature_cache_entries; }));
   f.push_back(uint_field("server.max_body_bytes", "uint", "Largest accepted request body; larger gets 413",
                          [](Config& c) -> std::uint64_t& { return c.server.max_body_bytes; }));
   f.push_back(uint_field("server.idle_timeout_seconds", "uint",
@@ -206,6 +214,10 @@ std::vector<ConfigField> make_fields() {
   f.push_back(uint_field("key_sources.filesystem.keystore_load_concurrency", "uint",
                          "Keystores decrypted at once (0: one per core; scrypt is also bounded by memory)",
                          [](Config& c) -> std::uint32_t& { return c.filesystem_keys.keystore_load_concurrency; }));
+  f.push_back(uint_field("key_sources.filesystem.kdf_memory_budget_mib", "uint",
+                         "MiB of KDF working memory keystore decryption may use at once (scrypt n=2^18 needs 256 "
+                         "each; 0: half of the RAM or container memory limit)",
+                         [](Config& c) -> std::uint32_t& { return c.filesystem_keys.kdf_memory_budget_mib; }));
   f.push_back(list_field("key_sources.canary_keys",
                          "Public keys (0x hex) of canary keys: listed like other keys, but every signing request for "
                          "one is refused with 403, logged at error and counted in containment_canary_signing_total",
@@ -610,6 +622,9 @@ void validate_config(const Config& config) {
     }
   }
   if (config.server.max_pending_requests == 0) throw ConfigError("server.max_pending_requests: must be at least 1");
+  if (config.server.request_timeout_seconds == 0) {
+    throw ConfigError("server.request_timeout_seconds: must be at least 1");
+  }
   if (config.server.max_body_bytes < 1024) throw ConfigError("server.max_body_bytes: must be at least 1024");
   if (config.anti_slashing.backend == "sqlite" && config.anti_slashing.path.empty()) {
     throw ConfigError("anti_slashing.path: required for the sqlite backend");

@@ -23,6 +23,8 @@ struct ServerConfig {
   std::uint32_t io_threads = 0;           // 0: one per core, at most 4
   std::uint32_t signing_threads = 0;      // 0: one per core
   std::uint32_t max_pending_requests = 4096;  // signing requests queued or in flight before 503
+  std::uint32_t request_timeout_seconds = 30;  // a signing request not signed by then is dropped (503)
+  std::uint32_t signature_cache_entries = 32768;  // recent signatures of messages without slashing risk; 0: off
   std::uint64_t max_body_bytes = 1 << 20;
   std::uint32_t idle_timeout_seconds = 300;   // keep-alive connections idle longer are closed
   std::uint32_t shutdown_timeout_seconds = 30;  // SIGTERM/SIGINT: how long requests in flight may finish
@@ -46,6 +48,7 @@ struct MetricsConfig {
 struct FilesystemKeysConfig {
   std::vector<std::string> paths;
   std::uint32_t keystore_load_concurrency = 0;  // 0: one per core, bounded by memory
+  std::uint32_t kdf_memory_budget_mib = 0;      // scrypt working memory at once; 0: half of RAM (or cgroup limit)
 };
 
 // key_sources.canary_keys: public keys (0x hex) listed like any key but refused every signature
