@@ -136,7 +136,7 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   out.max = all.empty() ? 0 : all.back();
   out.errors = errors;
   out.load_cpu_share = (cpu_seconds_self() - cpu0) / elapsed;
-  out.signer_cpu_us = 1e6 * (cc::bench::cpu_seconds_of(srv.pid()) - signer_cpu0) / std::max<double>(1, all.size());
+  out.signer_cpu_us = 1e6 * (cc::bench::cpu_seconds_of(srv.pid()) - signer_cpu0) / std::max(1.0, static_cast<double>(all.size()));
   srv.kill(15);
   srv.wait(std::chrono::seconds(20));
   return true;

@@ -58,7 +58,7 @@ class SigningDeadline : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("cc-api-deadline-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    auto store = slashing::open_sqlite_store({(dir_ / "slashing.sqlite").string()});
+    auto store = slashing::open_sqlite_store({.path = (dir_ / "slashing.sqlite").string(), .genesis_validators_root = std::nullopt});
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
     auto key = std::make_shared<const crypto::SecretKey>(crypto::SecretKey::generate());
