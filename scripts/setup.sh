@@ -14,7 +14,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev libspdlog-dev libutf8proc-dev libcbor-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev faketime
 )
 
 missing=()

@@ -189,6 +189,8 @@ std::vector<Route> routes(const std::string& key) {
       {"POST", "/api/v1/chamber/auth/tokens", "{}"},
       {"GET", "/api/v1/chamber/auth/policies", ""},
       {"DELETE", "/api/v1/chamber/auth/tokens/x", ""},
+      {"GET", "/reload", ""},
+      {"POST", "/reload", "{}"},
   };
 }
 
