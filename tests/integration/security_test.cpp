@@ -194,6 +194,13 @@ std::vector<Route> routes(const std::string& key) {
   };
 }
 
+HttpResult send(HttpClient& http, const Route& r) {
+  if (r.method == "GET") return http.get(r.path, "application/json");
+  if (r.method == "POST") return http.post(r.path, r.body);
+  if (r.method == "PATCH") return http.patch(r.path, r.body);
+  return http.del(r.path, r.body);
+}
+
 // The paths src/api/router.cpp compares request paths with: its string literals and the
 // k…Path/k…Prefix constants it uses, resolved from the API headers.
 std::set<std::string> router_paths() {
@@ -238,15 +245,7 @@ TEST_F(SecurityReview, EveryRouteNeedsAScopeButThePublicProbes) {
          std::vector<std::string>{"", "Bearer cc_token_" + std::string(64, '0'), "Basic dXNlcjpwYXNz"}) {
       auto http = signer_->client();
       http.set_authorization(credential);
-      HttpResult res;
-      if (r.method == "GET")
-        res = http.get(r.path, "application/json");
-      else if (r.method == "POST")
-        res = http.post(r.path, r.body);
-      else if (r.method == "PATCH")
-        res = http.patch(r.path, r.body);
-      else
-        res = http.del(r.path, r.body);
+      const HttpResult res = send(http, r);
       if (r.open) {
         EXPECT_NE(res.status, 401u) << res.body;
         EXPECT_NE(res.status, 0u);
@@ -259,15 +258,7 @@ TEST_F(SecurityReview, EveryRouteNeedsAScopeButThePublicProbes) {
     if (r.open) continue;
     auto http = signer_->client();
     http.set_authorization("Bearer " + scopeless_token_);
-    HttpResult res;
-    if (r.method == "GET")
-      res = http.get(r.path, "application/json");
-    else if (r.method == "POST")
-      res = http.post(r.path, r.body);
-    else if (r.method == "PATCH")
-      res = http.patch(r.path, r.body);
-    else
-      res = http.del(r.path, r.body);
+    const HttpResult res = send(http, r);
     EXPECT_TRUE(res.status == 403u || res.status == 401u) << res.status << " " << res.body;
   }
 }

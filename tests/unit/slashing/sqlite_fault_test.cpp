@@ -19,6 +19,7 @@
 #include <cstring>
 #include <functional>
 
+#include "../../support/child.hpp"
 #include "failing_vfs.hpp"
 #include "fault_storm.hpp"
 #include "slashing/sqlite_handle.hpp"
@@ -106,41 +107,7 @@ TEST(SqliteFaults, WriteErrorsMidStormReleaseNothingUnrecorded) {
 
 // ---- a full disk ----------------------------------------------------------------------------
 
-std::string read_all(int fd) {
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  return out;
-}
-
-// Runs `body` in a forked child (the test process is single-threaded here); returns what the
-// child wrote and its wait status.
-std::pair<std::string, int> in_child(const std::function<std::string()>& body) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {"pipe failed", -1};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string out;
-    try {
-      out = body();
-    } catch (const std::exception& e) {
-      out = std::string("exception: ") + e.what();
-    }
-    for (std::size_t done = 0; done < out.size();) {
-      const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string out = read_all(fds[0]);
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return {out, status};
-}
+using cc::test::in_child;
 
 std::uintmax_t size_of(const std::string& file) {
   std::error_code ec;

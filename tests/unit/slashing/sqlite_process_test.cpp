@@ -16,55 +16,15 @@
 #include <sstream>
 #include <thread>
 
+#include "../../support/child.hpp"
 #include "store_fixture.hpp"
 
 namespace cc::slashing::test {
 namespace {
 
-// Reads everything the child writes until it closes the pipe.
-std::string read_all(int fd) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return out;
-}
-
-void write_all(int fd, const std::string& s) {
-  std::size_t done = 0;
-  while (done < s.size()) {
-    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-// Runs `body` in a child process; returns what it reported ("" means success) and its status.
-std::pair<std::string, int> in_child(const std::function<std::string()>& body) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {"pipe failed", -1};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string report;
-    try {
-      report = body();
-    } catch (const std::exception& e) {
-      report = std::string("exception: ") + e.what();
-    }
-    write_all(fds[1], report);
-    ::_exit(report.empty() ? 0 : 1);
-  }
-  ::close(fds[1]);
-  std::string report = read_all(fds[0]);
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return {report, status};
-}
+using cc::test::in_child;
+using cc::test::read_all;
+using cc::test::write_all;
 
 TEST(SqliteStoreProcesses, AnotherProcessHoldingTheDatabaseBlocksOpen) {
   TempDir dir;
