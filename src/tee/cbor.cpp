@@ -8,7 +8,16 @@
 namespace cc::tee::cbor {
 namespace {
 
-enum Major : unsigned { kUnsigned = 0, kNegative = 1, kBytes = 2, kText = 3, kArray = 4, kMap = 5, kTag = 6, kSimple = 7 };
+enum Major : unsigned {
+  kUnsigned = 0,
+  kNegative = 1,
+  kBytes = 2,
+  kText = 3,
+  kArray = 4,
+  kMap = 5,
+  kTag = 6,
+  kSimple = 7
+};
 constexpr unsigned kIndefinite = 31;
 constexpr std::uint8_t kBreak = 0xff;
 
@@ -267,7 +276,8 @@ Result<Item> Decoder::map(const Head& h, std::size_t depth) {
     }
     auto key = item(depth + 1);
     if (!key) return key.error();
-    if (indefinite && at_break()) return malformed(pos_, "the indefinite-length map ends after a key without its value");
+    if (indefinite && at_break())
+      return malformed(pos_, "the indefinite-length map ends after a key without its value");
     auto value = item(depth + 1);
     if (!value) return value.error();
     entries.emplace_back(std::move(*key), std::move(*value));

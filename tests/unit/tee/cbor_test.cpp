@@ -126,7 +126,8 @@ TEST(Cbor, DeclaredSizesBeyondTheInputAreRefusedBeforeAnyAllocation) {
   const ByteVector huge_array = {0x9b, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01};
   auto a = decode(huge_array, 1 << 16, "response");
   ASSERT_FALSE(a);
-  EXPECT_NE(a.error().message.find("response: truncated CBOR: the item at byte 0 declares 4294967296 items but only 1 bytes follow"),
+  EXPECT_NE(a.error().message.find(
+                "response: truncated CBOR: the item at byte 0 declares 4294967296 items but only 1 bytes follow"),
             std::string::npos)
       << a.error().message;
   // A map inside a map, declaring more pairs than bytes left.
