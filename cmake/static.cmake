@@ -30,13 +30,6 @@ add_library(cc_libpq_static_extras STATIC ${CMAKE_CURRENT_LIST_DIR}/static/libpq
 set_property(TARGET PostgreSQL::PostgreSQL APPEND PROPERTY INTERFACE_LINK_LIBRARIES
              ${CC_PGCOMMON} ${CC_PGPORT} cc_libpq_static_extras OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 
-# libcbor (the NSM protocol and attestation documents): Debian 12 ships it as a shared library only.
-find_library(CC_CBOR_ARCHIVE NAMES libcbor.a)
-if(NOT CC_CBOR_ARCHIVE)
-  message(FATAL_ERROR "CC_STATIC: libcbor.a not found: Debian 12's libcbor-dev has no static archive, so the static "
-                      "binary cannot link the Nitro attestation code yet (it needs a CBOR codec of its own)")
-endif()
-
 # yaml-cpp's package config names its shared library; point the target at the archive.
 find_package(yaml-cpp REQUIRED)
 find_library(CC_YAML_CPP_ARCHIVE NAMES libyaml-cpp.a REQUIRED)

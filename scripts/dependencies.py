@@ -34,7 +34,6 @@ LINKED = {
     "libcli11-dev": "command line (headers)",
     "libspdlog-dev": "logging",
     "libutf8proc-dev": "EIP-2335 password normalisation (NFKD)",
-    "libcbor-dev": "Nitro attestation documents (CBOR)",
 }
 
 

@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates python3 openssl unzip
   nodejs npm
   libssl-dev libsqlite3-dev libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
-  libyaml-cpp-dev libcli11-dev libspdlog-dev libutf8proc-dev libcbor-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15
   clang libclang-rt-14-dev faketime

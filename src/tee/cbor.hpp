@@ -1,25 +1,41 @@
 #pragma once
-// A thin, strict layer over libcbor for the two CBOR dialects the enclave speaks: the Nitro
+// Our own small, strict CBOR codec (RFC 8949) for the two dialects the enclave speaks: the Nitro
 // Secure Module's request/response messages and COSE_Sign1 attestation documents.
 //
-// cbor::Item owns one libcbor reference (copy = another reference, destruction = release), so
-// no caller ever calls cbor_decref. decode() accepts exactly one well-formed item filling the
-// whole input (trailing bytes are an error) and refuses inputs above a caller-given size before
-// libcbor allocates anything. The readers (bytes_of, text_of, uint_of, text_keyed) check the
-// CBOR type and the size bounds and name the field in their error, so a parser built on them
-// says precisely what was malformed. Builders encode integers in their shortest form, which is
-// what serde_cbor (the NSM library) and COSE's deterministic encoding produce.
+// Why our own: the release binary is linked statically and Debian ships libcbor as a shared
+// library only; the subset we need is small enough to own and to test against RFC 8949 Appendix A.
 //
-// Not thread-safe per item (libcbor reference counts are plain integers); distinct items may be
-// used from distinct threads.
-#include <cbor.h>
-
+// cbor::Item is an owned tree with value semantics (copying copies the tree): unsigned and
+// negative integers (all 64-bit magnitudes), byte and text strings, arrays, maps (entries in
+// encoding order, duplicates kept so the readers can refuse them), tags, the simple values
+// false/true/null/undefined, and half/single/double floats (held as a double).
+//
+// decode() accepts exactly one well-formed item filling the whole input and refuses, with an
+// error naming `what`, the byte offset and the problem: input above a caller-given size (checked
+// before anything is allocated); a declared string length or element count larger than the bytes
+// that follow (checked before reserving, so a few bytes cannot ask for gigabytes); nesting deeper
+// than kMaxDepth; reserved additional information (28..30); a break outside an indefinite-length
+// item; indefinite-length integers, tags or simple values; chunks of the wrong type; text that is
+// not UTF-8; two-byte simple values below 32 and unassigned simple values; trailing bytes.
+// Indefinite-length arrays and maps decode like definite ones. Indefinite-length (chunked)
+// strings decode with their chunks joined and remember it: bytes_of and text_of refuse them, since
+// neither the NSM nor COSE ever sends one.
+//
+// encode() writes preferred serialization (RFC 8949 section 4.1): definite lengths, integers and
+// lengths in their shortest form, floats in the shortest width that keeps the value. That is what
+// serde_cbor (the NSM library) and COSE's deterministic encoding produce, byte for byte.
+//
+// The readers (bytes_of, text_of, uint_of, map_of, text_keyed, ...) check the CBOR type and the
+// size bounds and name the field in their error, so a parser built on them says precisely what was
+// malformed. Items are plain values: one item may be read from many threads, not written.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -27,49 +43,69 @@
 
 namespace cc::tee::cbor {
 
+class Item;
+
+// Major type 1: the integer -1 - n (so every value down to -2^64 fits).
+struct Negative {
+  std::uint64_t n = 0;
+};
+struct Bytes {
+  ByteVector value;
+  bool chunked = false;  // decoded from an indefinite-length string
+};
+struct Text {
+  std::string value;  // valid UTF-8
+  bool chunked = false;
+};
+using Array = std::vector<Item>;
+using Map = std::vector<std::pair<Item, Item>>;
+// Major type 6: a tag number over exactly one item.
+struct Tag {
+  Tag(std::uint64_t tag_number, Item tag_content);
+  Tag(const Tag& other);
+  Tag& operator=(const Tag& other);
+  Tag(Tag&&) noexcept = default;
+  Tag& operator=(Tag&&) noexcept = default;
+  ~Tag();
+
+  std::uint64_t number = 0;
+  std::unique_ptr<Item> content;  // never null
+};
+enum class Simple : std::uint8_t { false_value = 20, true_value = 21, null = 22, undefined = 23 };
+struct Float {
+  double value = 0;
+};
+
 class Item {
  public:
-  Item() = default;
-  // Takes ownership of one reference (what libcbor's cbor_build_* and cbor_load return).
-  explicit Item(cbor_item_t* owned) : item_(owned) {}
-  // Shares an item someone else owns (adds a reference).
-  static Item share(cbor_item_t* borrowed) { return Item(borrowed ? cbor_incref(borrowed) : nullptr); }
-  ~Item() { reset(); }
-  Item(const Item& other) : item_(other.item_ ? cbor_incref(other.item_) : nullptr) {}
-  Item& operator=(const Item& other) {
-    if (this != &other) {
-      reset();
-      item_ = other.item_ ? cbor_incref(other.item_) : nullptr;
-    }
-    return *this;
-  }
-  Item(Item&& other) noexcept : item_(std::exchange(other.item_, nullptr)) {}
-  Item& operator=(Item&& other) noexcept {
-    if (this != &other) {
-      reset();
-      item_ = std::exchange(other.item_, nullptr);
-    }
-    return *this;
+  using Value = std::variant<std::uint64_t, Negative, Bytes, Text, Array, Map, Tag, Simple, Float>;
+
+  Item() : value_(Simple::null) {}  // null
+  explicit Item(Value value) : value_(std::move(value)) {}
+
+  const Value& value() const { return value_; }
+  // The alternative T, or nullptr when the item is another type.
+  template <class T>
+  const T* as() const {
+    return std::get_if<T>(&value_);
   }
 
-  cbor_item_t* get() const { return item_; }
-  explicit operator bool() const { return item_ != nullptr; }
+  friend bool operator==(const Item&, const Item&);
 
  private:
-  void reset() {
-    if (item_) cbor_decref(&item_);
-    item_ = nullptr;
-  }
-  cbor_item_t* item_ = nullptr;
+  Value value_;
 };
+
+// Tags and containers deeper than this are refused by decode() (the NSM's deepest is 3).
+inline constexpr std::size_t kMaxDepth = 16;
 
 // One complete CBOR item of at most max_size bytes; `what` names the input in errors
 // ("NSM response", "attestation document").
 Result<Item> decode(std::span<const std::uint8_t> bytes, std::size_t max_size, std::string_view what);
-// The encoding of an item (definite lengths as built). Fails only when out of memory.
-Result<ByteVector> encode(const Item& item);
+// The preferred serialization of an item (chunked strings are written with a definite length).
+ByteVector encode(const Item& item);
 
-// Builders. All return owned items; containers take their own references to the parts.
+// Builders.
 Item text(std::string_view value);
 Item bytes(std::span<const std::uint8_t> value);
 Item uint(std::uint64_t value);
@@ -78,24 +114,25 @@ Item null();
 Item boolean(bool value);
 Item array(std::span<const Item> items);
 Item map(std::span<const std::pair<Item, Item>> entries);
-Item tag(std::uint64_t tag_value, const Item& content);
+Item tag(std::uint64_t tag_number, const Item& content);
 
 // "unsigned integer", "byte string", "map", "null", ... for error messages.
-std::string_view type_name(const cbor_item_t* item);
-// null / a boolean. Unlike libcbor's cbor_is_null and cbor_is_bool, which assert (and abort the
-// process) when given a float, these answer false for any item that is not a simple value.
-bool is_null(const cbor_item_t* item);
-bool is_bool(const cbor_item_t* item);
+std::string_view type_name(const Item& item);
+bool is_null(const Item& item);
+bool is_bool(const Item& item);
 
 // Readers: the value when the item has the right type and size, else an invalid_argument error
-// naming `field` ("payload.pcrs[3]"). Strings must have definite length.
-Result<std::span<const std::uint8_t>> bytes_of(const cbor_item_t* item, std::string_view field, std::size_t min_size,
+// naming `field` ("payload.pcrs[3]"). Strings must have definite length. The spans point into
+// the item.
+Result<std::span<const std::uint8_t>> bytes_of(const Item& item, std::string_view field, std::size_t min_size,
                                                std::size_t max_size);
-Result<std::string_view> text_of(const cbor_item_t* item, std::string_view field, std::size_t max_size);
-Result<std::uint64_t> uint_of(const cbor_item_t* item, std::string_view field);
+Result<std::string_view> text_of(const Item& item, std::string_view field, std::size_t max_size);
+Result<std::uint64_t> uint_of(const Item& item, std::string_view field);
 // A signed integer (major type 0 or 1) in int64 range.
-Result<std::int64_t> int_of(const cbor_item_t* item, std::string_view field);
-Result<bool> bool_of(const cbor_item_t* item, std::string_view field);
+Result<std::int64_t> int_of(const Item& item, std::string_view field);
+Result<bool> bool_of(const Item& item, std::string_view field);
+Result<std::span<const Item>> array_of(const Item& item, std::string_view field);
+Result<std::span<const std::pair<Item, Item>>> map_of(const Item& item, std::string_view field);
 
 // Untrusted text as it may appear in an error message: at most 32 characters, anything but
 // printable ASCII shown as '?', so a peer cannot write control characters into our logs.
@@ -105,8 +142,8 @@ std::string printable(std::string_view untrusted);
 // key given twice is an error naming `field`.
 struct TextKeyed {
   std::string_view key;
-  cbor_item_t* value = nullptr;  // borrowed from the map
+  const Item* value = nullptr;  // points into the map
 };
-Result<std::vector<TextKeyed>> text_keyed(const cbor_item_t* item, std::string_view field, std::size_t max_entries);
+Result<std::vector<TextKeyed>> text_keyed(const Item& item, std::string_view field, std::size_t max_entries);
 
 }  // namespace cc::tee::cbor

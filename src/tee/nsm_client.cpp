@@ -1,7 +1,6 @@
 #include "tee/nsm_client.hpp"
 
 #include <array>
-#include <new>
 #include <utility>
 
 #include "tee/cbor.hpp"
@@ -30,7 +29,7 @@ constexpr std::array<ErrorCodeInfo, 9> kErrorCodes{{
     {"InternalError", "internal NSM error", Error::Kind::unavailable},
 }};
 
-Error nsm_error(std::string_view operation, const cbor_item_t* code_item) {
+Error nsm_error(std::string_view operation, const Item& code_item) {
   auto code = cbor::text_of(code_item, "NSM error code", 64);
   if (!code) return Error::invalid(std::string(operation) + " response: " + code.error().message);
   for (const ErrorCodeInfo& info : kErrorCodes) {
@@ -47,15 +46,15 @@ Error nsm_error(std::string_view operation, const cbor_item_t* code_item) {
 Result<std::vector<cbor::TextKeyed>> variant_fields(const Item& root, std::string_view operation,
                                                     std::size_t field_count) {
   const std::string what = std::string(operation) + " response";
-  auto outer = cbor::text_keyed(root.get(), what, 1);
+  auto outer = cbor::text_keyed(root, what, 1);
   if (!outer) return outer.error();
   if (outer->size() != 1) return Error::invalid(what + ": expected a map with one variant");
   const cbor::TextKeyed& variant = outer->front();
-  if (variant.key == "Error") return nsm_error(operation, variant.value);
+  if (variant.key == "Error") return nsm_error(operation, *variant.value);
   if (variant.key != operation) {
     return Error::invalid(what + ": the NSM answered with another operation (" + cbor::printable(variant.key) + ")");
   }
-  auto fields = cbor::text_keyed(variant.value, what + " fields", field_count);
+  auto fields = cbor::text_keyed(*variant.value, what + " fields", field_count);
   if (!fields) return fields.error();
   if (fields->size() != field_count) {
     return Error::invalid(what + ": expected " + std::to_string(field_count) + " fields, got " +
@@ -64,7 +63,7 @@ Result<std::vector<cbor::TextKeyed>> variant_fields(const Item& root, std::strin
   return fields;
 }
 
-const cbor_item_t* field(const std::vector<cbor::TextKeyed>& fields, std::string_view name) {
+const Item* field(const std::vector<cbor::TextKeyed>& fields, std::string_view name) {
   for (const cbor::TextKeyed& f : fields) {
     if (f.key == name) return f.value;
   }
@@ -74,9 +73,9 @@ const cbor_item_t* field(const std::vector<cbor::TextKeyed>& fields, std::string
 Result<ByteVector> bytes_field(const std::vector<cbor::TextKeyed>& fields, std::string_view operation,
                                std::string_view name, std::size_t min_size, std::size_t max_size) {
   const std::string path = std::string(operation) + " response field " + std::string(name);
-  const cbor_item_t* value = field(fields, name);
+  const Item* value = field(fields, name);
   if (!value) return Error::invalid(path + ": missing");
-  auto bytes = cbor::bytes_of(value, path, min_size, max_size);
+  auto bytes = cbor::bytes_of(*value, path, min_size, max_size);
   if (!bytes) return bytes.error();
   return ByteVector(bytes->begin(), bytes->end());
 }
@@ -85,7 +84,7 @@ Item optional_bytes(const std::optional<ByteVector>& value) {
   return value ? cbor::bytes(*value) : cbor::null();
 }
 
-Result<ByteVector> encode_variant(std::string_view name, std::span<const std::pair<Item, Item>> fields) {
+ByteVector encode_variant(std::string_view name, std::span<const std::pair<Item, Item>> fields) {
   const std::pair<Item, Item> outer[] = {{cbor::text(name), cbor::map(fields)}};
   return cbor::encode(cbor::map(outer));
 }
@@ -116,15 +115,11 @@ Result<ByteVector> encode_attestation_request(const AttestationRequest& request)
 
 ByteVector encode_describe_pcr_request(std::uint16_t index) {
   const std::pair<Item, Item> fields[] = {{cbor::text("index"), cbor::uint(index)}};
-  auto encoded = encode_variant("DescribePCR", fields);
-  if (!encoded) throw std::bad_alloc();
-  return std::move(*encoded);
+  return encode_variant("DescribePCR", fields);
 }
 
 ByteVector encode_get_random_request() {
-  auto encoded = cbor::encode(cbor::text("GetRandom"));
-  if (!encoded) throw std::bad_alloc();
-  return std::move(*encoded);
+  return cbor::encode(cbor::text("GetRandom"));
 }
 
 Result<ByteVector> decode_attestation_response(std::span<const std::uint8_t> response) {
@@ -140,9 +135,9 @@ Result<PcrDescription> decode_describe_pcr_response(std::span<const std::uint8_t
   if (!root) return root.error();
   auto fields = variant_fields(*root, "DescribePCR", 2);
   if (!fields) return fields.error();
-  const cbor_item_t* lock = field(*fields, "lock");
+  const Item* lock = field(*fields, "lock");
   if (!lock) return Error::invalid("DescribePCR response field lock: missing");
-  auto locked = cbor::bool_of(lock, "DescribePCR response field lock");
+  auto locked = cbor::bool_of(*lock, "DescribePCR response field lock");
   if (!locked) return locked.error();
   auto data = bytes_field(*fields, "DescribePCR", "data", 32, 64);
   if (!data) return data.error();

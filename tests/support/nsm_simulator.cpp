@@ -103,27 +103,23 @@ Item variant_response(const char* name, Entries fields) {
 }
 
 // The value of `key` in a map whose keys are text, or nullptr.
-const cbor_item_t* lookup(const cbor_item_t* map, std::string_view key) {
-  if (!cbor_isa_map(map)) return nullptr;
-  const cbor_pair* pairs = cbor_map_handle(map);
-  for (std::size_t i = 0; i < cbor_map_size(map); ++i) {
-    if (cbor_isa_string(pairs[i].key) &&
-        std::string_view(reinterpret_cast<const char*>(cbor_string_handle(pairs[i].key)),
-                         cbor_string_length(pairs[i].key)) == key) {
-      return pairs[i].value;
-    }
+const Item* lookup(const Item& map, std::string_view key) {
+  const cbor::Map* entries = map.as<cbor::Map>();
+  if (!entries) return nullptr;
+  for (const auto& [k, v] : *entries) {
+    const cbor::Text* text = k.as<cbor::Text>();
+    if (text && text->value == key) return &v;
   }
   return nullptr;
 }
 
 // null -> absent; a byte string up to max -> value; anything else -> error.
-bool optional_field(const cbor_item_t* item, std::size_t max, std::optional<ByteVector>& out) {
+bool optional_field(const Item* item, std::size_t max, std::optional<ByteVector>& out) {
   if (!item) return false;
-  if (cbor::is_null(item)) return true;
-  if (!cbor_isa_bytestring(item) || !cbor_bytestring_is_definite(item)) return false;
-  const std::size_t size = cbor_bytestring_length(item);
-  if (size > max) return false;
-  out = ByteVector(cbor_bytestring_handle(item), cbor_bytestring_handle(item) + size);
+  if (cbor::is_null(*item)) return true;
+  const cbor::Bytes* bytes = item->as<cbor::Bytes>();
+  if (!bytes || bytes->chunked || bytes->value.size() > max) return false;
+  out = bytes->value;
   return true;
 }
 
@@ -317,36 +313,31 @@ std::vector<std::pair<Item, Item>> NsmSimulator::payload_entries(const std::opti
 }
 
 ByteVector NsmSimulator::encode_payload(const std::vector<std::pair<Item, Item>>& entries) const {
-  Item map;
-  if (impl_->options.indefinite_payload_map) {
-    map = Item(cbor_new_indefinite_map());
-    for (const auto& [key, value] : entries) {
-      if (!cbor_map_add(map.get(), cbor_pair{key.get(), value.get()})) fail("cbor_map_add");
+  if (!impl_->options.indefinite_payload_map) return cbor::encode(cbor::map(entries));
+  // RFC 8949 section 3.2.2: 0xbf, the keys and values, then the break 0xff.
+  ByteVector out{0xbf};
+  for (const auto& [key, value] : entries) {
+    for (const Item* part : {&key, &value}) {
+      const ByteVector encoded = cbor::encode(*part);
+      out.insert(out.end(), encoded.begin(), encoded.end());
     }
-  } else {
-    map = cbor::map(entries);
   }
-  auto encoded = cbor::encode(map);
-  if (!encoded) fail("payload encoding");
-  return std::move(*encoded);
+  out.push_back(0xff);
+  return out;
 }
 
 ByteVector NsmSimulator::sign_payload(std::span<const std::uint8_t> payload) const {
   const std::pair<Item, Item> alg[] = {{cbor::uint(1), cbor::integer(-35)}};
-  auto protected_header = cbor::encode(cbor::map(alg));
-  if (!protected_header) fail("protected header encoding");
+  const ByteVector protected_header = cbor::encode(cbor::map(alg));
   // The Sig_structure, written out here rather than taken from the product.
-  const Item to_sign[] = {cbor::text("Signature1"), cbor::bytes(*protected_header), cbor::bytes(ByteVector{}),
+  const Item to_sign[] = {cbor::text("Signature1"), cbor::bytes(protected_header), cbor::bytes(ByteVector{}),
                           cbor::bytes(payload)};
-  auto sig_structure = cbor::encode(cbor::array(to_sign));
-  if (!sig_structure) fail("Sig_structure encoding");
-  const Item parts[] = {cbor::bytes(*protected_header), cbor::map(std::span<const std::pair<Item, Item>>{}),
-                        cbor::bytes(payload), cbor::bytes(impl_->pki.sign(*sig_structure))};
+  const ByteVector sig_structure = cbor::encode(cbor::array(to_sign));
+  const Item parts[] = {cbor::bytes(protected_header), cbor::map(std::span<const std::pair<Item, Item>>{}),
+                        cbor::bytes(payload), cbor::bytes(impl_->pki.sign(sig_structure))};
   Item cose = cbor::array(parts);
   if (impl_->options.tagged) cose = cbor::tag(18, cose);
-  auto encoded = cbor::encode(cose);
-  if (!encoded) fail("COSE encoding");
-  return std::move(*encoded);
+  return cbor::encode(cose);
 }
 
 ByteVector NsmSimulator::document(const std::optional<ByteVector>& user_data, const std::optional<ByteVector>& nonce,
@@ -367,39 +358,37 @@ ByteVector NsmSimulator::answer(std::span<const std::uint8_t> request, std::size
   }
   Item reply = [&]() -> Item {
     if (real_size > 0x1000) return error_response("InputTooLarge");
-    cbor_load_result result{};
-    Item parsed(cbor_load(request.data(), request.size(), &result));
-    if (!parsed || result.error.code != CBOR_ERR_NONE || result.read != request.size()) {
-      return error_response("InvalidArgument");
-    }
-    const cbor_item_t* root = parsed.get();
-    if (cbor_isa_string(root)) {
-      const std::string_view name(reinterpret_cast<const char*>(cbor_string_handle(root)), cbor_string_length(root));
-      if (name != "GetRandom") return error_response("InvalidOperation");
+    auto parsed = cbor::decode(request, 0x1000, "NSM request");
+    if (!parsed) return error_response("InvalidArgument");
+    const Item& root = *parsed;
+    if (const cbor::Text* name = root.as<cbor::Text>()) {
+      if (name->value != "GetRandom") return error_response("InvalidOperation");
       ByteVector random(256);
       RAND_bytes(random.data(), static_cast<int>(random.size()));
       Entries fields;
       fields.emplace_back(cbor::text("random"), cbor::bytes(random));
       return variant_response("GetRandom", std::move(fields));
     }
-    if (!cbor_isa_map(root) || cbor_map_size(root) != 1) return error_response("InvalidArgument");
-    if (const cbor_item_t* describe = lookup(root, "DescribePCR")) {
-      const cbor_item_t* index = lookup(describe, "index");
-      if (!index || !cbor_isa_uint(index) || cbor_map_size(describe) != 1) return error_response("InvalidArgument");
+    const cbor::Map* request_map = root.as<cbor::Map>();
+    if (!request_map || request_map->size() != 1) return error_response("InvalidArgument");
+    if (const Item* describe = lookup(root, "DescribePCR")) {
+      const Item* index_item = lookup(*describe, "index");
+      const std::uint64_t* index = index_item ? index_item->as<std::uint64_t>() : nullptr;
+      if (!index || describe->as<cbor::Map>()->size() != 1) return error_response("InvalidArgument");
       std::lock_guard lock(impl_->mutex);
-      auto found = impl_->pcrs.find(static_cast<std::uint32_t>(cbor_get_int(index)));
-      if (cbor_get_int(index) > 0xFFFF || found == impl_->pcrs.end()) return error_response("InvalidIndex");
+      auto found = impl_->pcrs.find(static_cast<std::uint32_t>(*index));
+      if (*index > 0xFFFF || found == impl_->pcrs.end()) return error_response("InvalidIndex");
       Entries fields;
       fields.emplace_back(cbor::text("lock"), cbor::boolean(true));
       fields.emplace_back(cbor::text("data"), cbor::bytes(found->second));
       return variant_response("DescribePCR", std::move(fields));
     }
-    if (const cbor_item_t* attestation = lookup(root, "Attestation")) {
+    if (const Item* attestation = lookup(root, "Attestation")) {
       std::optional<ByteVector> user_data, nonce, public_key;
-      if (!cbor_isa_map(attestation) || cbor_map_size(attestation) != 3 ||
-          !optional_field(lookup(attestation, "user_data"), 512, user_data) ||
-          !optional_field(lookup(attestation, "nonce"), 512, nonce) ||
-          !optional_field(lookup(attestation, "public_key"), 1024, public_key)) {
+      const cbor::Map* arguments = attestation->as<cbor::Map>();
+      if (!arguments || arguments->size() != 3 || !optional_field(lookup(*attestation, "user_data"), 512, user_data) ||
+          !optional_field(lookup(*attestation, "nonce"), 512, nonce) ||
+          !optional_field(lookup(*attestation, "public_key"), 1024, public_key)) {
         return error_response("InvalidArgument");
       }
       Entries fields;
@@ -408,9 +397,7 @@ ByteVector NsmSimulator::answer(std::span<const std::uint8_t> request, std::size
     }
     return error_response("InvalidOperation");
   }();
-  auto encoded = cbor::encode(reply);
-  if (!encoded) fail("response encoding");
-  return std::move(*encoded);
+  return cbor::encode(reply);
 }
 
 }  // namespace cc::tee::test

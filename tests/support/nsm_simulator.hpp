@@ -13,8 +13,9 @@
 // AWS root, and can build altered payloads (payload_entries + sign_payload) that carry a valid
 // signature, so a parser or verifier error is about the field under test.
 //
-// The request decoding and the document layout here are written independently of the product's
-// encoder/parser, so a round trip checks one against the other.
+// The request handling and the document layout here are written independently of the product's
+// encoder/parser (the indefinite-length payload map is written byte by byte), so a round trip
+// checks one against the other; only the CBOR codec underneath (tee/cbor.hpp) is shared.
 //
 // Thread-safe: a server thread answers while the test thread reconfigures.
 #include <chrono>

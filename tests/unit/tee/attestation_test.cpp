@@ -37,8 +37,7 @@ class AttestationTest : public ::testing::Test {
 
   static void replace(Entries& e, std::string_view key, Item value) {
     for (auto& [k, v] : e) {
-      if (std::string_view(reinterpret_cast<const char*>(cbor_string_handle(k.get())), cbor_string_length(k.get())) ==
-          key) {
+      if (k.as<cbor::Text>()->value == key) {
         v = std::move(value);
         return;
       }
@@ -47,10 +46,7 @@ class AttestationTest : public ::testing::Test {
   }
 
   static void remove(Entries& e, std::string_view key) {
-    std::erase_if(e, [&](const auto& entry) {
-      return std::string_view(reinterpret_cast<const char*>(cbor_string_handle(entry.first.get())),
-                              cbor_string_length(entry.first.get())) == key;
-    });
+    std::erase_if(e, [&](const auto& entry) { return entry.first.template as<cbor::Text>()->value == key; });
   }
 
   // The parse error for a document, or "" when it parses.
@@ -279,7 +275,7 @@ TEST_F(AttestationTest, WrongTypesAndValuesAreNamed) {
 
 ByteVector cose(const Item& protected_header, const Item& unprotected, const Item& payload, const Item& signature) {
   const Item parts[] = {protected_header, unprotected, payload, signature};
-  return cbor::encode(cbor::array(parts)).value();
+  return cbor::encode(cbor::array(parts));
 }
 
 TEST_F(AttestationTest, TheCoseEnvelopeIsChecked) {
@@ -291,9 +287,8 @@ TEST_F(AttestationTest, TheCoseEnvelopeIsChecked) {
   EXPECT_EQ(parse_error(cose(header, empty, payload, signature)), "");
 
   const std::pair<Item, Item> es256[] = {{cbor::uint(1), cbor::integer(-7)}};
-  EXPECT_ERROR_CONTAINS(
-      parse_error(cose(cbor::bytes(cbor::encode(cbor::map(es256)).value()), empty, payload, signature)),
-      "algorithm -7 is not ES384 (-35)");
+  EXPECT_ERROR_CONTAINS(parse_error(cose(cbor::bytes(cbor::encode(cbor::map(es256))), empty, payload, signature)),
+                        "algorithm -7 is not ES384 (-35)");
   EXPECT_ERROR_CONTAINS(parse_error(cose(cbor::map(es256), empty, payload, signature)),
                         "attestation protected header: expected a byte string, got map");
   const std::pair<Item, Item> unprotected_alg[] = {{cbor::uint(4), cbor::bytes(ByteVector{1})}};
@@ -307,9 +302,8 @@ TEST_F(AttestationTest, TheCoseEnvelopeIsChecked) {
                         "attestation payload: expected a map, got unsigned integer");
 
   const Item three[] = {header, empty, payload};
-  EXPECT_ERROR_CONTAINS(parse_error(cbor::encode(cbor::array(three)).value()),
-                        "COSE_Sign1 array of 4 items, got array of 3");
-  EXPECT_ERROR_CONTAINS(parse_error(cbor::encode(cbor::tag(98, cbor::array(three))).value()),
+  EXPECT_ERROR_CONTAINS(parse_error(cbor::encode(cbor::array(three))), "COSE_Sign1 array of 4 items, got array of 3");
+  EXPECT_ERROR_CONTAINS(parse_error(cbor::encode(cbor::tag(98, cbor::array(three)))),
                         "CBOR tag 98 is not COSE_Sign1 (18)");
 
   ByteVector trailing = good_document();
