@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -15,8 +17,15 @@ namespace cc::test {
 
 Process::Process(std::vector<std::string> argv, std::vector<std::string> env, std::string log_path)
     : log_path_(std::move(log_path)) {
+  // The test's own variables replace inherited ones of the same name (getenv() finds the first).
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
   std::vector<std::string> full_env;
-  for (char** e = environ; *e != nullptr; ++e) full_env.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    const bool replaced = std::any_of(env.begin(), env.end(), [&](const std::string& mine) {
+      return name_of(mine) == name_of(*e);
+    });
+    if (!replaced) full_env.emplace_back(*e);
+  }
   for (auto& e : env) full_env.push_back(e);
   pid_ = fork();
   if (pid_ == 0) {
