@@ -49,6 +49,11 @@ SignOutcome SigningService::refuse_canary(std::string_view pubkey_hex, std::stri
     operation = ssz::sign_type_name(ssz::decode_signing_request(json::parse(body), network_).type);
   } catch (const std::exception&) {
   }
+  return canary_refusal(pubkey_hex, client, operation);
+}
+
+SignOutcome SigningService::canary_refusal(std::string_view pubkey_hex, std::string_view client,
+                                           std::string_view operation) const {
   if (options_.metrics != nullptr) options_.metrics->canary_signing();
   log_event(spdlog::level::err, "canary key asked to sign: refused (possible intrusion or key leak)",
             {{"pubkey", pubkey_hex}, {"client", client}, {"operation", operation}});

@@ -256,7 +256,7 @@ int run_server(const Config& config) {
   api::SigningService signing(*network, registry, **store,
                               {config.server.signing_threads, config.server.max_pending_requests, metrics.api(),
                                std::chrono::seconds(config.server.request_timeout_seconds),
-                               config.server.signature_cache_entries},
+                               config.server.signature_cache_entries, config.server.max_batch_keys},
                               [&router_ptr] { return router_ptr != nullptr && router_ptr->keys_loading(); });
   keys::MemoryKeys memory_keys;
   std::unique_ptr<api::KeyManagerApi> key_manager;
