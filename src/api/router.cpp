@@ -316,6 +316,11 @@ void Router::sign_batch(HttpRequest&& request, Respond respond) {
     if (metrics != nullptr) metrics->signing_batch(rejection->result_int(), "unknown", 0);
     return respond(std::move(*rejection));
   }
+  if (who && !auth::allows_scope_somewhere(*who->policy, auth::Scope::sign)) {
+    count_auth_rejection();
+    if (metrics != nullptr) metrics->signing_batch(403, "unknown", 0);
+    return respond(error_response(403, who->who + " is not allowed to use sign"));
+  }
   const std::string peer = peer_address(request);
   const std::string client = peer + (who ? " (" + who->who + ")" : "");
   const bool sealed = chamber_ != nullptr && !seal::signing_allowed(chamber_->state());

@@ -155,12 +155,14 @@ void SigningService::sign_batch(std::string_view body, std::string_view client, 
   std::vector<slashing::SignedMessage> votes;
   std::vector<std::size_t> vote_items;
   const bool loading = keys_loading_ && keys_loading_();
+  std::size_t forbidden = 0;
   for (std::size_t i = 0; i < n; ++i) {
     auto& item = batch->items[i];
     item.outcome.operation = operation;
     const std::string key_hex = to_hex(pubkeys[i]);
     if (may_sign) {
       if (auto refusal = may_sign(pubkeys[i], key_hex, operation)) {
+        if (refusal->status == 403) ++forbidden;
         item.outcome = std::move(*refusal);
         item.outcome.operation = operation;
         continue;
@@ -188,6 +190,13 @@ void SigningService::sign_batch(std::string_view body, std::string_view client, 
       batch->to_sign.push_back(i);
     }
     batch->keys[i] = std::move(key);
+  }
+  if (forbidden == n) {
+    // The caller may sign with none of these keys: refused as a whole, like a single-key request.
+    pending_.fetch_sub(admitted, std::memory_order_relaxed);
+    auto message = std::move(batch->items[0].outcome.message);
+    if (n > 1) message += " (nor with any other key of the batch)";
+    return batch->done(batch_refused(403, std::move(message), "forbidden", operation));
   }
   if (votes.empty()) return sign_batch_on_pool(std::move(batch));
 

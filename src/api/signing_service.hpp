@@ -28,7 +28,8 @@
 // anti-slashing check and durable record, all keys of the batch queued together so that they
 // share one group commit. Each key gets its own outcome (a signature, or a refusal with the
 // status the single-key request would have had); the batch fails as a whole only for what is
-// common to all keys (malformed body, too many keys, another network, overload). Only types
+// common to all keys (malformed body, too many keys, another network, overload), or with 403
+// when the caller may sign with none of its keys. Only types
 // without slashing risk or with per-key protection are accepted (kBatchTypes): types whose
 // object names one validator (blocks, aggregates, exits, registrations, ...) stay single-key.
 // The signatures are computed on the signing pool, the batch cut into one share per thread.

@@ -39,7 +39,9 @@ class SigningBatch : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("cc-api-batch-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    auto store = slashing::open_sqlite_store({(dir_ / "slashing.sqlite").string()});
+    slashing::SqliteOptions options;
+    options.path = (dir_ / "slashing.sqlite").string();
+    auto store = slashing::open_sqlite_store(options);
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
     for (int i = 0; i < 8; ++i) {
@@ -180,6 +182,26 @@ TEST_F(SigningBatch, WhatIsCommonToTheBatchRefusesItWhole) {
     EXPECT_TRUE(o.items.empty()) << c.name;
   }
   EXPECT_EQ(store_->stats().commits, commits_before) << "a refused batch wrote to the database";
+  EXPECT_EQ(signing->pending(), 0u);
+}
+
+TEST_F(SigningBatch, ACallerAllowedNoKeyOfTheBatchIsRefusedWhole) {
+  auto signing = service();
+  BatchKeyCheck none = [](const BlsPublicKey&, std::string_view key, std::string_view) -> std::optional<SignOutcome> {
+    SignOutcome o;
+    o.status = 403;
+    o.message = "not allowed to use sign for key " + std::string(key);
+    o.reason = "forbidden";
+    return o;
+  };
+  const auto commits_before = store_->stats().commits;
+  const auto o = sign_batch(*signing, batch_body({hex_[0], hex_[1]}, test::attestation(3, 4)), none);
+  EXPECT_EQ(o.status, 403u);
+  EXPECT_EQ(o.reason, "forbidden");
+  EXPECT_NE(o.message.find(hex_[0]), std::string::npos) << o.message;
+  EXPECT_NE(o.message.find("nor with any other key"), std::string::npos) << o.message;
+  EXPECT_TRUE(o.items.empty());
+  EXPECT_EQ(store_->stats().commits, commits_before);
   EXPECT_EQ(signing->pending(), 0u);
 }
 
