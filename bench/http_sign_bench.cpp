@@ -1,8 +1,10 @@
 // Signing throughput over HTTP (SQLite and PostgreSQL anti-slashing) next to raw blst, measured in
 // the same run on the same machine.
 //   build/release/bench/cc_http_sign_bench [--seconds S] [--connections C] [--keys K] [--no-postgres] [--no-dynamodb]
-//                                          [--summary FILE]
+//                                          [--batch-keys N] [--batch-connections B] [--summary FILE]
 // Prints a table; the load generator runs on the same cores, so its CPU share is reported too.
+// The batch case (SQLite): B connections each send batch requests (POST /api/v1/eth2/sign) of
+// ATTESTATIONs for N keys of their own (--batch-keys 0: no batch case); its rate is signatures/s.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -10,6 +12,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -61,6 +65,33 @@ std::string attestation(std::uint64_t target) {
   return o.str();
 }
 
+// Context switches of `pid` so far by thread role: I/O (the main thread and cc-io), signing
+// (cc-sign), the anti-slashing committer (cc-slash-commit), other.
+std::map<std::string, double> switches_by_role(pid_t pid) {
+  std::map<std::string, double> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    const bool main_thread = task.path().filename() == std::to_string(pid);
+    const std::string role = main_thread || comm == "cc-io" ? "I/O"
+                             : comm == "cc-sign"             ? "signing"
+                             : comm == "cc-slash-commit"     ? "committer"
+                                                             : "other";
+    std::ifstream in(task.path() / "status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("ctxt_switches:") != std::string::npos) out[role] += std::stod(line.substr(line.find(':') + 1));
+    }
+  }
+  return out;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + what.size())) ++n;
+  return n;
+}
+
 double cpu_seconds_self() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -70,8 +101,11 @@ double cpu_seconds_self() {
 
 struct HttpRun {
   std::string label;
+  std::size_t batch_keys = 0;  // > 0: batch requests of this many keys per connection
   double rate = 0, p50 = 0, p99 = 0, max = 0, load_cpu_share = 0;
-  double signer_cpu_us = 0;  // signer CPU time per request
+  double signer_cpu_us = 0;  // signer CPU time per signature
+  double signer_switches = 0;  // signer context switches (all threads) per signature
+  std::map<std::string, double> switches_by_role;  // per signature
   std::uint64_t errors = 0;
 };
 
@@ -101,6 +135,8 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   std::atomic<std::uint64_t> errors{0};
   const double cpu0 = cpu_seconds_self();
   const double signer_cpu0 = cc::bench::cpu_seconds_of(srv.pid());
+  const double switches0 = cc::bench::context_switches_of(srv.pid());
+  const auto roles0 = switches_by_role(srv.pid());
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
   std::vector<std::thread> clients;
@@ -109,6 +145,24 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
       cc::test::HttpClient http("127.0.0.1", port);
       std::uint64_t target = 10;
       std::size_t k = static_cast<std::size_t>(c);
+      if (out.batch_keys > 0) {
+        // This connection's own keys, one batch of all of them per target.
+        std::string ids;
+        for (std::size_t i = 0; i < out.batch_keys; ++i) {
+          ids += (i ? ",\"" : "\"") + keys[(static_cast<std::size_t>(c) * out.batch_keys + i) % keys.size()] + "\"";
+        }
+        while (Clock::now() < end) {
+          const auto body = R"({"identifiers":[)" + ids + R"(],"signing_request":)" + attestation(target++) + "}";
+          const auto t0 = Clock::now();
+          auto r = http.post("/api/v1/eth2/sign", body);
+          const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+          const auto signed_count = occurrences(r.body, "\"signature\"");
+          if (r.status != 200 || signed_count != out.batch_keys) ++errors;
+          // One latency per signature: the batch's.
+          latencies[static_cast<std::size_t>(c)].insert(latencies[static_cast<std::size_t>(c)].end(), signed_count, ms);
+        }
+        return;
+      }
       while (Clock::now() < end) {
         // Each connection walks its own keys so no two requests conflict.
         const auto body = attestation(target);
@@ -136,7 +190,15 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   out.max = all.empty() ? 0 : all.back();
   out.errors = errors;
   out.load_cpu_share = (cpu_seconds_self() - cpu0) / elapsed;
-  out.signer_cpu_us = 1e6 * (cc::bench::cpu_seconds_of(srv.pid()) - signer_cpu0) / std::max(1.0, static_cast<double>(all.size()));
+  out.signer_cpu_us = 1e6 * (cc::bench::cpu_seconds_of(srv.pid()) - signer_cpu0) /
+                      std::max<double>(1, static_cast<double>(all.size()));
+  out.signer_switches =
+      (cc::bench::context_switches_of(srv.pid()) - switches0) / std::max<double>(1, static_cast<double>(all.size()));
+  for (const auto& [role, n] : switches_by_role(srv.pid())) {
+    const auto before = roles0.find(role);
+    out.switches_by_role[role] =
+        (n - (before == roles0.end() ? 0.0 : before->second)) / std::max<double>(1, static_cast<double>(all.size()));
+  }
   srv.kill(15);
   srv.wait(std::chrono::seconds(20));
   return true;
@@ -147,6 +209,8 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
 int main(int argc, char** argv) {
   double seconds = 5;
   int connections = 32, nkeys = 64;
+  std::size_t batch_keys = 64;
+  int batch_connections = 4;
   bool postgres = true, dynamodb = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -156,7 +220,11 @@ int main(int argc, char** argv) {
     if (a == "--seconds") seconds = std::stod(argv[i + 1]);
     if (a == "--connections") connections = std::stoi(argv[i + 1]);
     if (a == "--keys") nkeys = std::stoi(argv[i + 1]);
+    if (a == "--batch-keys") batch_keys = static_cast<std::size_t>(std::stoul(argv[i + 1]));
+    if (a == "--batch-connections") batch_connections = std::stoi(argv[i + 1]);
   }
+  // The batch case gives every connection keys of its own.
+  const int all_keys = std::max<int>(nkeys, static_cast<int>(batch_keys) * batch_connections);
   const std::string summary = cc::bench::arg(argc, argv, "--summary", "");
   const std::string load_at_start = cc::bench::load_average();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -166,7 +234,7 @@ int main(int argc, char** argv) {
 
   auto dir = std::filesystem::temp_directory_path() / ("cc-bench-" + std::to_string(std::random_device{}()));
   std::filesystem::create_directories(dir / "keys");
-  auto [code, out] = cc::test::run_command({CC_BINARY, "keys", "generate", "--count", std::to_string(nkeys), "--out",
+  auto [code, out] = cc::test::run_command({CC_BINARY, "keys", "generate", "--count", std::to_string(all_keys), "--out",
                                             (dir / "keys").string(), "--password", "bench-password-1234",
                                             "--insecure-fast-kdf"});
   if (code != 0) {
@@ -179,9 +247,12 @@ int main(int argc, char** argv) {
     if (line.rfind("0x", 0) == 0) keys.push_back(line);
   }
 
+  const std::vector<std::string> single_keys(keys.begin(),
+                                             keys.begin() + std::min<std::ptrdiff_t>(nkeys, std::ssize(keys)));
   std::vector<HttpRun> runs;
-  HttpRun sqlite{"SQLite"};
-  if (!run_http(dir, keys, {"--anti-slashing-path", (dir / "slashing.sqlite").string()}, connections, seconds, sqlite)) {
+  HttpRun sqlite;
+  sqlite.label = "SQLite";
+  if (!run_http(dir, single_keys, {"--anti-slashing-path", (dir / "slashing.sqlite").string()}, connections, seconds, sqlite)) {
     return 1;
   }
   runs.push_back(sqlite);
@@ -195,8 +266,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::string conninfo = pg_out.substr(0, pg_out.find('\n'));
-    HttpRun pg{"PostgreSQL"};
-    const bool ok = run_http(dir, keys, {"--anti-slashing-backend", "postgres", "--anti-slashing-url", conninfo},
+    HttpRun pg;
+    pg.label = "PostgreSQL";
+    const bool ok = run_http(dir, single_keys, {"--anti-slashing-backend", "postgres", "--anti-slashing-url", conninfo},
                              connections, seconds, pg);
     cc::test::run_command({script, "destroy", (dir / "pg").string()});
     if (!ok) return 1;
@@ -217,14 +289,26 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "cannot create the DynamoDB table\n");
       return 1;
     }
-    HttpRun dy{"DynamoDB"};
-    const bool ok = run_http(dir, keys,
+    HttpRun dy;
+    dy.label = "DynamoDB";
+    const bool ok = run_http(dir, single_keys,
                              {"--anti-slashing-backend", "dynamodb", "--anti-slashing-table", "bench",
                               "--aws-endpoints-dynamodb", endpoint, "--aws-region", "us-east-1"},
                              connections, seconds, dy, {"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=bench"});
     cc::test::run_command({script, "stop", (dir / "dynamo").string()});
     if (!ok) return 1;
     runs.push_back(dy);
+  }
+
+  if (batch_keys > 0) {
+    HttpRun batch;
+    batch.label = "SQLite-batch";
+    batch.batch_keys = batch_keys;
+    if (!run_http(dir, keys, {"--anti-slashing-path", (dir / "slashing-batch.sqlite").string()}, batch_connections,
+                  seconds, batch)) {
+      return 1;
+    }
+    runs.push_back(batch);
   }
 
   std::printf("%s, %s at start\n\n", cc::bench::machine().c_str(), load_at_start.c_str());
@@ -234,21 +318,42 @@ int main(int argc, char** argv) {
   std::printf("| raw blst sign, %u threads | %.0f sig/s |\n", cores, rawN);
   std::uint64_t errors = 0;
   for (const auto& r : runs) {
-    std::printf("| HTTP ATTESTATION + %s durable record, %d connections, %d keys | %.0f sig/s (%.2f x raw blst) |\n",
-                r.label.c_str(), connections, nkeys, r.rate, r.rate / rawN);
+    if (r.batch_keys > 0) {
+      std::printf("| HTTP batch ATTESTATION (%zu keys per request) + SQLite durable record, %d connections | %.0f "
+                  "sig/s (%.2f x raw blst) |\n",
+                  r.batch_keys, batch_connections, r.rate, r.rate / rawN);
+    } else {
+      std::printf("| HTTP ATTESTATION + %s durable record, %d connections, %d keys | %.0f sig/s (%.2f x raw blst) |\n",
+                  r.label.c_str(), connections, nkeys, r.rate, r.rate / rawN);
+    }
     std::printf("| %s latency p50 / p99 / max | %.2f / %.2f / %.2f ms |\n", r.label.c_str(), r.p50, r.p99, r.max);
     std::printf("| %s errors; load generator CPU | %llu; %.0f%% of one core |\n", r.label.c_str(),
                 static_cast<unsigned long long>(r.errors), 100.0 * r.load_cpu_share);
-    std::printf("| %s signer CPU per request (raw blst: %.0f us per signature) | %.0f us (**%.2f x** raw blst in CPU "
+    std::printf("| %s signer CPU per signature (raw blst: %.0f us per signature) | %.0f us (**%.2f x** raw blst in CPU "
                 "time, whatever the load) |\n",
                 r.label.c_str(), raw_cpu_us, r.signer_cpu_us, raw_cpu_us / r.signer_cpu_us);
+    std::string roles;
+    for (const auto& [role, n] : r.switches_by_role) {
+      char part[64];
+      std::snprintf(part, sizeof part, "%s%s %.2f", roles.empty() ? "" : ", ", role.c_str(), n);
+      roles += part;
+    }
+    std::printf("| %s signer context switches per signature (all threads) | %.2f (%s) |\n", r.label.c_str(),
+                r.signer_switches, roles.c_str());
     errors += r.errors;
     char buf[160];
     std::snprintf(buf, sizeof buf, "%.0f sig/s (%.2f x raw blst %.0f sig/s); CPU per request %.2f x raw blst; p99 %.1f ms",
                   r.rate, r.rate / rawN, rawN, raw_cpu_us / r.signer_cpu_us, r.p99);
-    const char* target = r.label == "SQLite" ? ">= 0.85 x" : r.label == "PostgreSQL" ? ">= 0.70 x" : "(dynalite: protocol cost)";
-    cc::bench::append_summary(summary, {{"HTTP ATTESTATION + " + r.label + ", " + std::to_string(connections) +
-                                             " connections", buf, target}});
+    const char* target = r.label == "SQLite" ? ">= 0.85 x"
+                         : r.label == "PostgreSQL" ? ">= 0.70 x"
+                         : r.batch_keys > 0 ? "(batch extension)"
+                                            : "(dynalite: protocol cost)";
+    const std::string name = r.batch_keys > 0 ? "HTTP batch ATTESTATION, " + std::to_string(r.batch_keys) +
+                                                    " keys per request, SQLite, " + std::to_string(batch_connections) +
+                                                    " connections"
+                                              : "HTTP ATTESTATION + " + r.label + ", " + std::to_string(connections) +
+                                                    " connections";
+    cc::bench::append_summary(summary, {{name, buf, target}});
   }
   std::filesystem::remove_all(dir);
   return errors == 0 ? 0 : 1;

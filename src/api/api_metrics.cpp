@@ -14,6 +14,14 @@ ApiMetrics::ApiMetrics(metrics::Registry& registry, std::string_view store_backe
       duration_(registry.histogram("containment_signing_duration_seconds",
                                    "Time from receiving a signing request to answering it, by operation", {"operation"},
                                    metrics::latency_buckets())),
+      batches_(registry.counter("containment_signing_batches_total",
+                                "Batch signing requests (POST /api/v1/eth2/sign) answered, by HTTP status and "
+                                "operation",
+                                {"status", "operation"})),
+      batch_keys_(registry
+                      .histogram("containment_signing_batch_keys", "Public keys per batch signing request", {},
+                                 {1, 4, 16, 64, 256, 1024, 4096})
+                      .get()),
       refusals_(registry.counter("containment_slashing_rejections_total",
                                  "Messages refused by the anti-slashing database, by rule", {"rule"})),
       database_(registry
@@ -40,6 +48,13 @@ void ApiMetrics::signing_request(unsigned status, std::string_view operation, do
   const std::string_view status_text(buf, static_cast<std::size_t>(end - buf));
   requests_.with({status_text, operation}).inc();
   duration_.with({operation}).observe(seconds);
+}
+
+void ApiMetrics::signing_batch(unsigned status, std::string_view operation, std::size_t keys) {
+  char buf[12];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, status);
+  batches_.with({std::string_view(buf, static_cast<std::size_t>(end - buf)), operation}).inc();
+  batch_keys_.observe(static_cast<double>(keys));
 }
 
 void ApiMetrics::slashing_refusal(std::string_view rule) {

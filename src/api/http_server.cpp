@@ -1,5 +1,7 @@
 #include "api/http_server.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -120,6 +122,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   void close_now() {
+    std::lock_guard lock(here_mu_);  // not while write_here() uses the socket
     beast::error_code ec;
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(stream_).close();
@@ -162,6 +165,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       if (responded->exchange(true)) return;  // exactly one response per request
       res.version(version);
       if (!keep_alive) res.keep_alive(false);
+      if constexpr (!kTls) {
+        if (self->write_here(res)) return;
+      }
       asio::post(self->stream_.get_executor(), [self, r = std::move(res)]() mutable { self->write(std::move(r)); });
     };
     try {
@@ -171,6 +177,60 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       spdlog::error("request handler failed: {}", e.what());
       respond(error_response(500, "internal error", version, false));
     }
+  }
+
+  // Run to completion (plain HTTP): the thread that answers (usually a signing thread) sends the
+  // response itself with one non-blocking send() and starts reading the next request, instead
+  // of waking an I/O thread for it. Safe because the connection is idle meanwhile: it reads the
+  // next request only after answering, and has no timer armed while the handler runs; close_now()
+  // waits on here_mu_. False (nothing sent) when the strand must write it: the connection is
+  // closing, shutdown is draining, or the socket cannot take the whole response at once.
+  bool write_here(const HttpResponse& res) {
+    if (!res.keep_alive() || server_->draining) return false;
+    std::unique_lock lock(here_mu_, std::try_to_lock);
+    if (!lock) return false;
+    auto& socket = stream_.socket();
+    if (!socket.is_open()) return false;
+    http::response_serializer<http::string_body> serializer(res);
+    std::string wire;
+    beast::error_code ec;
+    serializer.split(false);
+    while (!serializer.is_done() && !ec) {
+      serializer.next(ec, [&](beast::error_code&, const auto& buffers) {
+        std::size_t n = 0;
+        for (auto b : beast::buffers_range_ref(buffers)) {
+          wire.append(static_cast<const char*>(b.data()), b.size());
+          n += b.size();
+        }
+        serializer.consume(n);
+      });
+    }
+    if (ec) return false;
+    const auto sent = ::send(socket.native_handle(), wire.data(), wire.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) return false;  // EAGAIN, or an error the strand will see too: nothing sent
+    if (static_cast<std::size_t>(sent) < wire.size()) {
+      // Rare (a full send buffer): the strand sends the rest and reads on.
+      wire.erase(0, static_cast<std::size_t>(sent));
+      asio::post(stream_.get_executor(), [self = this->shared_from_this(), rest = std::move(wire)]() mutable {
+        self->write_rest(std::move(rest));
+      });
+      return true;
+    }
+    busy_ = false;
+    --server_->in_flight;
+    read();  // from here on the strand owns the connection again (on_read runs there)
+    return true;
+  }
+
+  void write_rest(std::string rest) {
+    auto buffer = std::make_shared<std::string>(std::move(rest));
+    stream_.expires_after(std::chrono::seconds(30));
+    asio::async_write(stream_, asio::buffer(*buffer), [self = this->shared_from_this(), buffer](beast::error_code ec, std::size_t) {
+      self->busy_ = false;
+      --self->server_->in_flight;
+      if (ec) return self->finish();
+      self->read();
+    });
   }
 
   void write(HttpResponse res) {
@@ -223,7 +283,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   std::array<char, 16384> scratch_{};
   std::size_t drained_ = 0;
   std::string peer_;  // the client's address:port
-  bool busy_ = false;  // a request was handed to the handler and is not answered yet (strand only)
+  // A request was handed to the handler and is not answered yet (the strand, or write_here()).
+  std::atomic<bool> busy_{false};
+  std::mutex here_mu_;  // write_here() against close_now()
 };
 
 // Answers a connection beyond max_connections with 503 and closes it, without a Connection:

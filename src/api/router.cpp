@@ -11,6 +11,7 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr std::string_view kSignPrefix = "/api/v1/eth2/sign/";
+constexpr std::string_view kBatchSignPath = "/api/v1/eth2/sign";
 
 // The value of ?name=… in `target` (no percent-decoding: scope values are plain words).
 std::string query_param(std::string_view target, std::string_view name) {
@@ -163,6 +164,7 @@ void Router::handle(HttpRequest&& request, Respond respond) {
   const auto path = path_of(request.target());
   const auto method = request.method();
 
+  if (path == kBatchSignPath) return sign_batch(std::move(request), std::move(respond));
   if (path.substr(0, kSignPrefix.size()) == kSignPrefix) {
     // Every answer of this route is counted once, with its status and operation.
     auto answer = [metrics = signing_.metrics(), log = signing_log_, respond = std::move(respond),
@@ -302,6 +304,93 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     return auth_api_->handle(std::move(request), std::move(respond));
   }
   respond(error_response(404, "no such endpoint: " + std::string(path)));
+}
+
+void Router::sign_batch(HttpRequest&& request, Respond respond) {
+  auto* metrics = signing_.metrics();
+  const auto start = std::chrono::steady_clock::now();
+  if (request.method() != http::verb::post) return respond(error_response(405, "use POST to sign a batch"));
+  std::optional<HttpResponse> rejection;
+  auto who = caller(request, false, rejection);
+  if (rejection) {
+    if (metrics != nullptr) metrics->signing_batch(rejection->result_int(), "unknown", 0);
+    return respond(std::move(*rejection));
+  }
+  if (who && !auth::allows_scope_somewhere(*who->policy, auth::Scope::sign)) {
+    count_auth_rejection();
+    if (metrics != nullptr) metrics->signing_batch(403, "unknown", 0);
+    return respond(error_response(403, who->who + " is not allowed to use sign"));
+  }
+  const std::string peer = peer_address(request);
+  const std::string client = peer + (who ? " (" + who->who + ")" : "");
+  const bool sealed = chamber_ != nullptr && !seal::signing_allowed(chamber_->state());
+  // Each key as POST /api/v1/eth2/sign/{key} would check it: the key scope, the operation, and
+  // keys of a sealed chamber.
+  BatchKeyCheck may_sign;
+  if (who || sealed) {
+    may_sign = [this, who = std::move(who), sealed](const BlsPublicKey& pk, std::string_view key,
+                                                     std::string_view operation) -> std::optional<SignOutcome> {
+      auto refusal = [](unsigned status, std::string message) {
+        SignOutcome o;
+        o.status = status;
+        o.message = std::move(message);
+        o.reason = status == 403 ? "forbidden" : "sealed";
+        return o;
+      };
+      if (who) {
+        const std::string k(key);
+        if (auth::AccessControl::evaluate(*who, {auth::Scope::sign, k, ""}) != auth::Verdict::allowed) {
+          count_auth_rejection();
+          return refusal(403, who->who + " is not allowed to use sign for key " + k);
+        }
+        if (auth::AccessControl::evaluate(*who, {auth::Scope::sign, k, std::string(operation)}) !=
+            auth::Verdict::allowed) {
+          count_auth_rejection();
+          return refusal(403, who->who + " is not allowed to sign " + std::string(operation) + " with " + k);
+        }
+      }
+      if (sealed && !keys_.contains(pk)) {
+        return refusal(503, "the chamber is " + std::string(seal::state_name(chamber_->state())) +
+                                ": keys of the DynamoDB key source sign once it is unsealed");
+      }
+      return std::nullopt;
+    };
+  }
+  signing_.sign_batch(
+      request.body(), client, may_sign,
+      [metrics, log = signing_log_, respond = std::move(respond), start, peer](BatchOutcome outcome) {
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (metrics != nullptr) metrics->signing_batch(outcome.status, outcome.operation, outcome.items.size());
+        if (outcome.status != 200) {
+          boost::json::object o;
+          o["code"] = outcome.status;
+          o["message"] = outcome.message;
+          if (!outcome.reason.empty()) o["reason"] = outcome.reason;
+          auto res = json_response(outcome.status, boost::json::serialize(o));
+          if (outcome.status == 503) res.set(http::field::retry_after, "1");
+          return respond(std::move(res));
+        }
+        // One result per identifier, in request order (remote-signing-api batch draft).
+        std::string body = "[";
+        for (const auto& item : outcome.items) {
+          const auto& o = item.outcome;
+          if (metrics != nullptr) metrics->signing_request(o.status, o.operation, seconds);
+          if (log != nullptr) log->record(item.identifier, o.operation, o.status, seconds, peer);
+          if (body.size() > 1) body += ',';
+          boost::json::object entry;
+          entry["identifier"] = item.identifier;
+          if (o.status == 200) {
+            entry["signature"] = to_hex(o.signature);
+          } else {
+            boost::json::object error{{"code", o.status}, {"message", o.message}};
+            if (!o.reason.empty()) error["reason"] = o.reason;
+            entry["error"] = std::move(error);
+          }
+          body += boost::json::serialize(entry);
+        }
+        body += ']';
+        respond(json_response(200, std::move(body)));
+      });
 }
 
 void Router::keystores(HttpRequest&& request, Respond respond) {

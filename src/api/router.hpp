@@ -1,6 +1,9 @@
 #pragma once
 // Router maps HTTP requests to the signer's endpoints:
 //   POST /api/v1/eth2/sign/{pubkey}   sign (JSON or text/plain per Accept)
+//   POST /api/v1/eth2/sign            batch: one request, many keys (signing_service.hpp); each
+//                                     key checked as the single-key route checks it, one JSON
+//                                     result per key
 //   GET  /api/v1/eth2/publicKeys      loaded public keys
 //   GET  /upcheck                     liveness: "OK", or {"status":"OK"} when JSON is asked for
 //   GET  /api/v1/chamber/status       operator view: version, uptime, keys per source, database,
@@ -106,6 +109,7 @@ class Router {
   HttpResponse status();
   HttpResponse public_keys(const HttpRequest& request);
   HttpResponse high_watermark();
+  void sign_batch(HttpRequest&& request, Respond respond);
   void keystores(HttpRequest&& request, Respond respond);
   void chamber_keys(HttpRequest&& request, Respond respond);
   HttpResponse reload(const HttpRequest& request);

@@ -2,6 +2,9 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <latch>
+#include <memory>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <thread>
 
@@ -37,7 +40,17 @@ SigningService::SigningService(const ssz::Network& network, keys::KeyRegistry& k
       keys_loading_(std::move(keys_loading)),
       threads_(default_threads(options.signing_threads)),
       pool_(threads_),
-      cache_(options.signature_cache_entries) {}
+      cache_(options.signature_cache_entries) {
+  // Named, so that per-thread figures (top -H, /proc/<pid>/task/*/comm, the benchmarks) tell
+  // the signing threads apart. The latch gives each thread exactly one of these tasks.
+  auto all_named = std::make_shared<std::latch>(threads_);
+  for (unsigned i = 0; i < threads_; ++i) {
+    boost::asio::post(pool_, [all_named] {
+      pthread_setname_np(pthread_self(), "cc-sign");
+      all_named->arrive_and_wait();
+    });
+  }
+}
 
 SigningService::~SigningService() { pool_.join(); }
 
@@ -49,6 +62,11 @@ SignOutcome SigningService::refuse_canary(std::string_view pubkey_hex, std::stri
     operation = ssz::sign_type_name(ssz::decode_signing_request(json::parse(body), network_).type);
   } catch (const std::exception&) {
   }
+  return canary_refusal(pubkey_hex, client, operation);
+}
+
+SignOutcome SigningService::canary_refusal(std::string_view pubkey_hex, std::string_view client,
+                                           std::string_view operation) const {
   if (options_.metrics != nullptr) options_.metrics->canary_signing();
   log_event(spdlog::level::err, "canary key asked to sign: refused (possible intrusion or key leak)",
             {{"pubkey", pubkey_hex}, {"client", client}, {"operation", operation}});

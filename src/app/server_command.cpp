@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <mutex>
 #include <spdlog/spdlog.h>
+#include <pthread.h>
+
 #include <thread>
 
 #include "api/http_server.hpp"
@@ -256,7 +258,7 @@ int run_server(const Config& config) {
   api::SigningService signing(*network, registry, **store,
                               {config.server.signing_threads, config.server.max_pending_requests, metrics.api(),
                                std::chrono::seconds(config.server.request_timeout_seconds),
-                               config.server.signature_cache_entries},
+                               config.server.signature_cache_entries, config.server.max_batch_keys},
                               [&router_ptr] { return router_ptr != nullptr && router_ptr->keys_loading(); });
   keys::MemoryKeys memory_keys;
   std::unique_ptr<api::KeyManagerApi> key_manager;
@@ -504,7 +506,12 @@ int run_server(const Config& config) {
   });
 
   std::vector<std::thread> workers;
-  for (unsigned i = 1; i < io_threads(config); ++i) workers.emplace_back([&io] { io.run(); });
+  for (unsigned i = 1; i < io_threads(config); ++i) {
+    workers.emplace_back([&io] {
+      pthread_setname_np(pthread_self(), "cc-io");  // the main thread is the other I/O thread
+      io.run();
+    });
+  }
   io.run();
   for (auto& w : workers) w.join();
   server->stop();

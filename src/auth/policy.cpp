@@ -75,4 +75,10 @@ Verdict evaluate(const Policy& policy, const Access& access) {
   return allowed ? Verdict::allowed : Verdict::no_allow_rule;
 }
 
+bool allows_scope_somewhere(const Policy& policy, Scope scope) {
+  return std::any_of(policy.rules.begin(), policy.rules.end(), [scope](const Rule& r) {
+    return r.allow && (r.scopes.empty() || contains(r.scopes, scope));
+  });
+}
+
 }  // namespace cc::auth

@@ -47,4 +47,9 @@ enum class Verdict { allowed, no_allow_rule, denied };
 
 Verdict evaluate(const Policy& policy, const Access& access);
 
+// Whether some allow rule of `policy` names `scope` (or every scope), whatever its keys and
+// operations: a route acting on many keys (batch signing) refuses a policy that allows none
+// before looking at each key.
+bool allows_scope_somewhere(const Policy& policy, Scope scope);
+
 }  // namespace cc::auth

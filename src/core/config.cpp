@@ -117,6 +117,10 @@ std::vector<ConfigField> make_fields() {
                          "Recent signatures of messages without slashing risk (selection proofs, registrations, ...) "
                          "kept to answer identical requests without signing again, ~200 bytes each (0: off)",
                          [](Config& c) -> std::uint32_t& { return c.server.signature_cache_entries; }));
+  f.push_back(uint_field("server.max_batch_keys", "uint",
+                         "Public keys in one batch signing request (POST /api/v1/eth2/sign) at most; more get 400. "
+                         "Each key counts against server.max_pending_requests",
+                         [](Config& c) -> std::uint32_t& { return c.server.max_batch_keys; }));
   f.push_back(uint_field("server.max_body_bytes", "uint", "Largest accepted request body; larger gets 413",
                          [](Config& c) -> std::uint64_t& { return c.server.max_body_bytes; }));
   f.push_back(uint_field("server.idle_timeout_seconds", "uint",
@@ -625,6 +629,7 @@ void validate_config(const Config& config) {
   if (config.server.request_timeout_seconds == 0) {
     throw ConfigError("server.request_timeout_seconds: must be at least 1");
   }
+  if (config.server.max_batch_keys == 0) throw ConfigError("server.max_batch_keys: must be at least 1");
   if (config.server.max_body_bytes < 1024) throw ConfigError("server.max_body_bytes: must be at least 1024");
   if (config.anti_slashing.backend == "sqlite" && config.anti_slashing.path.empty()) {
     throw ConfigError("anti_slashing.path: required for the sqlite backend");

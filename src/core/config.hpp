@@ -25,6 +25,7 @@ struct ServerConfig {
   std::uint32_t max_pending_requests = 4096;  // signing requests queued or in flight before 503
   std::uint32_t request_timeout_seconds = 30;  // a signing request not signed by then is dropped (503)
   std::uint32_t signature_cache_entries = 32768;  // recent signatures of messages without slashing risk; 0: off
+  std::uint32_t max_batch_keys = 1024;  // public keys in one batch signing request at most
   std::uint64_t max_body_bytes = 1 << 20;
   std::uint32_t idle_timeout_seconds = 300;   // keep-alive connections idle longer are closed
   std::uint32_t shutdown_timeout_seconds = 30;  // SIGTERM/SIGINT: how long requests in flight may finish

@@ -37,6 +37,22 @@ void GroupCommitter::submit(PendingCheck check) {
   check.done(Error::unavailable("the anti-slashing store is closed"));
 }
 
+void GroupCommitter::submit_many(std::vector<PendingCheck> checks) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      for (auto& c : checks) {
+        c.enqueued = now;
+        queue_.push_back(std::move(c));
+      }
+      cv_.notify_one();
+      return;
+    }
+  }
+  for (auto& c : checks) c.done(Error::unavailable("the anti-slashing store is closed"));
+}
+
 StoreStats GroupCommitter::stats() const { return {requests_.load(), commits_.load(), failed_commits_.load()}; }
 
 void GroupCommitter::loop() {

@@ -44,6 +44,9 @@ class GroupCommitter {
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
   void submit(PendingCheck check);
+  // Queues every check at once with one wake-up of the committer, so they join the same batch
+  // (as far as max_batch allows), in order.
+  void submit_many(std::vector<PendingCheck> checks);
   void stop();
 
   StoreStats stats() const;

@@ -66,14 +66,36 @@ class PostgresStore final : public SlashingStore {
   }
 
   void check_and_record(const Root& gvr, SignedMessage msg, std::function<void(Result<Decision>)> done) override {
-    // One key, one lane: a key's requests keep their order and never queue on each other's locks.
-    const auto& pk = pubkey_of(msg);
-    const auto h = std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(pk.data()), pk.size()));
-    committers_[h % committers_.size()]->submit({gvr, std::move(msg), std::move(done), {}});
+    committers_[lane_of(msg)]->submit({gvr, std::move(msg), std::move(done), {}});
+  }
+
+  // Each lane gets its share of the batch at once: one wake-up and one transaction per lane.
+  void check_and_record_batch(const Root& gvr, std::vector<SignedMessage> msgs,
+                              std::function<void(std::vector<Result<Decision>>)> done) override {
+    if (msgs.empty()) return done({});
+    auto callbacks = batch_callbacks(msgs.size(), std::move(done));
+    std::vector<std::vector<PendingCheck>> lanes(committers_.size());
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+      const auto lane = lane_of(msgs[i]);
+      lanes[lane].push_back({gvr, std::move(msgs[i]), std::move(callbacks[i]), {}});
+    }
+    for (std::size_t l = 0; l < lanes.size(); ++l) {
+      if (!lanes[l].empty()) committers_[l]->submit_many(std::move(lanes[l]));
+    }
   }
 
   Status health() override;
   std::string_view backend_name() const override { return "postgres"; }
+
+ private:
+  // One key, one lane: a key's requests keep their order and never queue on each other's locks.
+  std::size_t lane_of(const SignedMessage& msg) const {
+    const auto& pk = pubkey_of(msg);
+    const auto h = std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(pk.data()), pk.size()));
+    return h % committers_.size();
+  }
+
+ public:
   StoreStats stats() const override;
   Status import_interchange(std::string_view json) override;
   Result<std::string> export_interchange(const std::vector<BlsPublicKey>& only) override;

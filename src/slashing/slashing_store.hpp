@@ -39,6 +39,11 @@ struct PruneReport {
   std::uint64_t attestations_deleted = 0;
 };
 
+// One callback per message of a batch of `n`; once all of them ran, `done` gets their results in
+// order, on the thread that ran the last one. For stores implementing check_and_record_batch().
+std::vector<std::function<void(Result<Decision>)>> batch_callbacks(
+    std::size_t n, std::function<void(std::vector<Result<Decision>>)> done);
+
 class SlashingStore {
  public:
   virtual ~SlashingStore();
@@ -49,6 +54,14 @@ class SlashingStore {
   // Error::invalid_argument (slot/epoch out of range).
   virtual void check_and_record(const Root& genesis_validators_root, SignedMessage msg,
                                 std::function<void(Result<Decision>)> done) = 0;
+
+  // Many messages (of different keys) decided together, e.g. one batch signing request: each is
+  // checked and recorded individually, as check_and_record() would, and `done` receives one
+  // result per message, in order, once every decision is final (each allowed one durable).
+  // Stores with a group committer queue them at once, so they share one transaction and one
+  // fsync (up to the committer's batch limit); the default calls check_and_record() per message.
+  virtual void check_and_record_batch(const Root& genesis_validators_root, std::vector<SignedMessage> msgs,
+                                      std::function<void(std::vector<Result<Decision>>)> done);
 
   // check_and_record() that blocks the calling thread until the decision is final.
   Result<Decision> check_and_record_sync(const Root& genesis_validators_root, SignedMessage msg);

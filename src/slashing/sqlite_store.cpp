@@ -110,6 +110,16 @@ class SqliteStore final : public SlashingStore {
     committer_->submit({gvr, std::move(msg), std::move(done)});
   }
 
+  void check_and_record_batch(const Root& gvr, std::vector<SignedMessage> msgs,
+                              std::function<void(std::vector<Result<Decision>>)> done) override {
+    if (msgs.empty()) return done({});
+    auto callbacks = batch_callbacks(msgs.size(), std::move(done));
+    std::vector<PendingCheck> checks;
+    checks.reserve(msgs.size());
+    for (std::size_t i = 0; i < msgs.size(); ++i) checks.push_back({gvr, std::move(msgs[i]), std::move(callbacks[i])});
+    committer_->submit_many(std::move(checks));
+  }
+
   Status health() override;
   std::string_view backend_name() const override { return "sqlite"; }
   StoreStats stats() const override { return committer_->stats(); }

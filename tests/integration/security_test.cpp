@@ -168,6 +168,9 @@ std::vector<Route> routes(const std::string& key) {
       {"GET", "/upcheck", "", true},
       {"GET", "/healthcheck", "", true},
       {"POST", "/api/v1/eth2/sign/" + key, randao(2)},
+      {"POST", "/api/v1/eth2/sign", R"({"identifiers":[")" + key + R"("],"signing_request":)" + randao(2) + "}"},
+      {"POST", "/reload", ""},
+      {"GET", "/reload", ""},
       {"GET", "/api/v1/eth2/publicKeys", ""},
       {"GET", "/api/v1/eth2/highWatermark", ""},
       {"GET", "/api/v1/chamber/status", ""},
@@ -189,8 +192,6 @@ std::vector<Route> routes(const std::string& key) {
       {"POST", "/api/v1/chamber/auth/tokens", "{}"},
       {"GET", "/api/v1/chamber/auth/policies", ""},
       {"DELETE", "/api/v1/chamber/auth/tokens/x", ""},
-      {"GET", "/reload", ""},
-      {"POST", "/reload", "{}"},
   };
 }
 
