@@ -202,10 +202,12 @@ void SigningService::sign_batch(std::string_view body, std::string_view client, 
 
   // Every vote of the batch checked and recorded individually, queued at once: one group commit.
   const Root gvr = request.fork_info->genesis_validators_root;
+  in_store_.fetch_add(1, std::memory_order_relaxed);
   store_.check_and_record_batch(
       gvr, std::move(votes),
       [this, batch, vote_items = std::move(vote_items),
        asked = std::chrono::steady_clock::now()](std::vector<Result<slashing::Decision>> decisions) mutable {
+        const StoreCallDone store_call_done{*this};
         auto* metrics = options_.metrics;
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
         const bool late = std::chrono::steady_clock::now() >= batch->deadline;

@@ -52,7 +52,14 @@ SigningService::SigningService(const ssz::Network& network, keys::KeyRegistry& k
   }
 }
 
-SigningService::~SigningService() { pool_.join(); }
+SigningService::~SigningService() {
+  // A store's committer may be inside a callback that is about to post onto pool_: let every
+  // outstanding decision finish (stores answer within their timeout) before the pool goes.
+  for (auto n = in_store_.load(std::memory_order_acquire); n != 0; n = in_store_.load(std::memory_order_acquire)) {
+    in_store_.wait(n, std::memory_order_acquire);
+  }
+  pool_.join();
+}
 
 SignOutcome SigningService::refuse_canary(std::string_view pubkey_hex, std::string_view body,
                                           std::string_view client) const {
@@ -148,10 +155,12 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, st
   }
 
   const Root gvr = request.fork_info->genesis_validators_root;
+  in_store_.fetch_add(1, std::memory_order_relaxed);
   store_.check_and_record(
       gvr, std::move(*message),
       [this, key = std::move(key), root = request.signing_root, finish = std::move(finish), deadline,
        asked = std::chrono::steady_clock::now()](Result<slashing::Decision> decision) mutable {
+        const StoreCallDone store_call_done{*this};
         auto* metrics = options_.metrics;
         if (metrics != nullptr) {
           metrics->slashing_database(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());

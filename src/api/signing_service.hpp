@@ -146,6 +146,16 @@ class SigningService {
   unsigned threads_;
   boost::asio::thread_pool pool_;
   std::atomic<std::uint32_t> pending_{0};
+  // Decisions asked of the anti-slashing store whose callback has not finished yet: the callback
+  // posts onto pool_, so the destructor waits for these before it joins and destroys the pool.
+  std::atomic<std::uint32_t> in_store_{0};
+  // Marks the end of one store callback (on every return path), waking the destructor at the last.
+  struct StoreCallDone {
+    SigningService& service;
+    ~StoreCallDone() {
+      if (service.in_store_.fetch_sub(1, std::memory_order_acq_rel) == 1) service.in_store_.notify_all();
+    }
+  };
   SignatureCache cache_;
 };
 

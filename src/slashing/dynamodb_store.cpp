@@ -187,7 +187,6 @@ class DynamoDbStore final : public SlashingStore {
         if (!b || b->size() != 32) return Error::unavailable("anti-slashing (dynamodb): the recorded genesis_validators_root is malformed");
         Root r{};
         std::copy(b->begin(), b->end(), r.begin());
-        gvr_cache_ = r;
         return r;
       }
       Item gvr = item_key("meta", "gvr");
@@ -239,7 +238,6 @@ class DynamoDbStore final : public SlashingStore {
   std::vector<boost::asio::strand<boost::asio::thread_pool::executor_type>> lanes_;
   std::string writer_;
   std::atomic<std::uint64_t> sequence_{0};
-  std::optional<Root> gvr_cache_;  // written once per database, never changed: safe to keep
   std::atomic<std::uint64_t> requests_{0}, commits_{0}, failed_commits_{0};
 
   friend struct Decider;
