@@ -66,6 +66,17 @@ HttpResponse text_response(unsigned status, std::string body) {
   return res;
 }
 
+// A refused signing request, single or batch: {code, message, reason}; 503 says when to retry.
+HttpResponse refusal_response(unsigned status, const std::string& message, const std::string& reason) {
+  boost::json::object o;
+  o["code"] = status;
+  o["message"] = message;
+  if (!reason.empty()) o["reason"] = reason;
+  auto res = json_response(status, boost::json::serialize(o));
+  if (status == 503) res.set(http::field::retry_after, "1");
+  return res;
+}
+
 }  // namespace
 
 bool accepts_json(std::string_view accept) {
@@ -213,13 +224,7 @@ void Router::handle(HttpRequest&& request, Respond respond) {
     }
     signing_.sign(pubkey, request.body(), client, std::move(may_sign), [answer = std::move(answer), json](SignOutcome outcome) {
       if (outcome.status != 200) {
-        boost::json::object o;
-        o["code"] = outcome.status;
-        o["message"] = outcome.message;
-        if (!outcome.reason.empty()) o["reason"] = outcome.reason;
-        auto res = json_response(outcome.status, boost::json::serialize(o));
-        if (outcome.status == 503) res.set(http::field::retry_after, "1");
-        return answer(std::move(res), outcome.operation);
+        return answer(refusal_response(outcome.status, outcome.message, outcome.reason), outcome.operation);
       }
       const auto hex = to_hex(outcome.signature);
       if (!json) return answer(text_response(200, hex), outcome.operation);
@@ -361,15 +366,7 @@ void Router::sign_batch(HttpRequest&& request, Respond respond) {
       [metrics, log = signing_log_, respond = std::move(respond), start, peer](BatchOutcome outcome) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (metrics != nullptr) metrics->signing_batch(outcome.status, outcome.operation, outcome.items.size());
-        if (outcome.status != 200) {
-          boost::json::object o;
-          o["code"] = outcome.status;
-          o["message"] = outcome.message;
-          if (!outcome.reason.empty()) o["reason"] = outcome.reason;
-          auto res = json_response(outcome.status, boost::json::serialize(o));
-          if (outcome.status == 503) res.set(http::field::retry_after, "1");
-          return respond(std::move(res));
-        }
+        if (outcome.status != 200) return respond(refusal_response(outcome.status, outcome.message, outcome.reason));
         // One result per identifier, in request order (remote-signing-api batch draft).
         std::string body = "[";
         for (const auto& item : outcome.items) {
