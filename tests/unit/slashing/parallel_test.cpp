@@ -17,10 +17,11 @@ namespace {
 constexpr unsigned kThreads = 16;
 constexpr unsigned kKeys = 4;
 // Slots, and target epochs. Every request of the storm is queued at once, so the last one waits
-// for all the others: dynalite (one JavaScript thread, several round trips per record) gets a
-// quarter of the storm, which keeps its tail well inside the store timeout on a loaded machine.
+// for all the others: dynalite (one JavaScript thread, several round trips per record) gets an
+// eighth of the storm (640 requests; 1,280 overran the timeout while other builds ran), which keeps its
+// tail well inside the store timeout on a loaded machine. Every (key, slot) still sees 16 conflicting blocks.
 std::uint64_t heights_for(Backend b) {
-  return b == Backend::dynamodb ? 10 : 40;
+  return b == Backend::dynamodb ? 5 : 40;
 }
 
 struct Allowed {
