@@ -92,12 +92,7 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
   return n;
 }
 
-double cpu_seconds_self() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+using cc::bench::cpu_seconds_self;
 
 struct HttpRun {
   std::string label;
