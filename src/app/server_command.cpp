@@ -335,6 +335,11 @@ int run_server(const Config& config) {
   }
 
   boost::asio::io_context io;
+  // The signals are claimed before any listener opens: from then on a SIGTERM, SIGINT or SIGHUP
+  // is queued for the handlers below (armed before io.run()), never the default action that
+  // would end a process already serving (or, for SIGHUP, end it instead of reloading).
+  boost::asio::signal_set hangups(io, SIGHUP);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   api::HttpServerOptions http_options;
   http_options.address = config.server.listen_address;
   http_options.port = config.server.listen_port;
@@ -447,7 +452,6 @@ int run_server(const Config& config) {
   });
 
   // SIGHUP: reload keys, like POST /reload.
-  boost::asio::signal_set hangups(io, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_hangup = [&](const boost::system::error_code& ec, int) {
     if (ec) return;
     if (!reload) {
@@ -463,7 +467,6 @@ int run_server(const Config& config) {
   // server.shutdown_timeout_seconds), then stop. Past the deadline, or at a second signal, the
   // requests still in flight are abandoned: their clients get no answer, and no signature that
   // was not durably recorded ever left (the database commits before a signature is released).
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   boost::asio::steady_timer drain_timer(io);
   std::chrono::steady_clock::time_point deadline;
   auto in_flight = [&] { return server->in_flight() + (tls ? tls->in_flight() : 0); };
