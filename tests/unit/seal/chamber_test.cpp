@@ -72,7 +72,7 @@ TEST_F(ChamberTest, InitUnsealsAndARestartRebuildsTheSameKey) {
   EXPECT_EQ(restarted.state(), State::unsealed);
   EXPECT_EQ(key_bytes(restarted), key);
   EXPECT_EQ(restarted.master_key()->id, one.master_key()->id);
-  EXPECT_EQ(kms_.unwraps, 2) << "only as many KMS calls as the threshold needs";
+  EXPECT_EQ(kms_.unwraps.load(), 2) << "only as many KMS calls as the threshold needs";
 
   auto again = restarted.init_kms_only(arns_, 2);
   ASSERT_FALSE(again.ok());

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <string>
@@ -17,7 +18,7 @@ namespace {
 struct TestKms {
   std::map<std::string, Bytes<32>> keys;
   std::set<std::string> down;
-  int unwraps = 0;
+  std::atomic<int> unwraps = 0;  // replicas on several threads unwrap at once
 };
 
 class TestWrapper final : public ShareWrapper {
