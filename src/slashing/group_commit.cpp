@@ -29,8 +29,11 @@ void GroupCommitter::submit(PendingCheck check) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
+      // The committer waits either for a first check or, filling a batch, for max_batch of them:
+      // waking it for anything in between would only cost it a context switch.
+      const bool wake = queue_.empty() || queue_.size() + 1 >= max_batch_;
       queue_.push_back(std::move(check));
-      cv_.notify_one();
+      if (wake) cv_.notify_one();
       return;
     }
   }
@@ -61,8 +64,10 @@ void GroupCommitter::loop() {
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and drained
-    if (max_delay_.count() > 0 && queue_.size() < max_batch_ && !stopping_) {
-      // Trade a little latency for fewer fsyncs: let more requests join this batch.
+    if (max_delay_.count() > 0 && queue_.size() < max_batch_ && !stopping_ &&
+        std::chrono::steady_clock::now() - last_batch_end_ < max_delay_) {
+      // Busy: requests are coming back to back. Trade a little latency for fewer commits by
+      // letting more of them join this batch (submit() wakes us early only at max_batch).
       cv_.wait_for(lock, max_delay_, [this] { return stopping_ || queue_.size() >= max_batch_; });
     }
     std::vector<PendingCheck> batch;
@@ -80,6 +85,7 @@ void GroupCommitter::loop() {
       results = Error::internal(std::string("anti-slashing batch failed: ") + e.what());
     }
     finish(batch, std::move(results));
+    last_batch_end_ = std::chrono::steady_clock::now();
     lock.lock();
   }
 }
