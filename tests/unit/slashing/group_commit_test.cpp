@@ -40,6 +40,21 @@ PendingCheck check(std::promise<void>& answered) {
   return c;
 }
 
+// Commits one check (at once: the store is idle) and returns when it is answered; the store has
+// then just committed, so the next checks arrive "back to back".
+void commit_one(GroupCommitter& committer) {
+  std::promise<void> first;
+  committer.submit(check(first));
+  first.get_future().wait();
+}
+
+bool all_answered(std::vector<std::promise<void>>& answered) {
+  for (auto& a : answered) {
+    if (a.get_future().wait_for(10s) != std::future_status::ready) return false;
+  }
+  return true;
+}
+
 TEST(GroupCommitter, AnIdleStoreCommitsAtOnceWhateverTheDelay) {
   Recorder rec;
   GroupCommitter committer(rec.run(), 1024, std::chrono::microseconds(1s));
@@ -57,28 +72,24 @@ TEST(GroupCommitter, AnIdleStoreCommitsAtOnceWhateverTheDelay) {
 TEST(GroupCommitter, ChecksArrivingBackToBackShareOneBatch) {
   Recorder rec;
   GroupCommitter committer(rec.run(), 1024, std::chrono::microseconds(500ms));
-  std::promise<void> first;
-  committer.submit(check(first));
-  first.get_future().wait();  // committed at once (idle); the store is now "busy"
+  commit_one(committer);
   std::vector<std::promise<void>> answered(5);
   for (auto& a : answered) {
     committer.submit(check(a));
     std::this_thread::sleep_for(2ms);
   }
-  for (auto& a : answered) ASSERT_EQ(a.get_future().wait_for(10s), std::future_status::ready);
+  ASSERT_TRUE(all_answered(answered));
   EXPECT_EQ(rec.sizes(), (std::vector<std::size_t>{1, 5}));
 }
 
 TEST(GroupCommitter, MaxBatchChecksEndTheWaitEarly) {
   Recorder rec;
   GroupCommitter committer(rec.run(), 4, std::chrono::microseconds(30s));
-  std::promise<void> first;
-  committer.submit(check(first));
-  first.get_future().wait();
+  commit_one(committer);
   std::vector<std::promise<void>> answered(4);
   const auto start = Clock::now();
   for (auto& a : answered) committer.submit(check(a));
-  for (auto& a : answered) ASSERT_EQ(a.get_future().wait_for(10s), std::future_status::ready);
+  ASSERT_TRUE(all_answered(answered));
   EXPECT_LT(Clock::now() - start, 5s) << "a full batch must not wait out max_delay";
   EXPECT_EQ(rec.sizes(), (std::vector<std::size_t>{1, 4}));
 }
