@@ -6,6 +6,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <ctime>
@@ -164,6 +169,74 @@ double status_mib(pid_t pid, const std::string& field) {
 
 double rss_mib(pid_t pid) { return status_mib(pid, "VmRSS:"); }
 double peak_rss_mib(pid_t pid) { return status_mib(pid, "VmHWM:"); }
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+// One connection of drive_connections(): write a request, read its answer, ask for the next.
+struct LoadConnection : std::enable_shared_from_this<LoadConnection> {
+  LoadConnection(boost::asio::io_context& io, int index_, Clock::time_point until_,
+                 const std::function<std::optional<LoadRequest>(int)>& next_,
+                 const std::function<void(int, unsigned, const std::string&, double)>& done_)
+      : socket(io), index(index_), until(until_), next(next_), done(done_) {}
+
+  void send() {
+    if (Clock::now() >= until) return;
+    auto request = next(index);
+    if (!request) return;
+    req = {http::verb::post, request->target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::accept, "application/json");
+    req.body() = std::move(request->body);
+    req.prepare_payload();
+    started = Clock::now();
+    http::async_write(socket, req, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->fail();
+      self->res = {};
+      http::async_read(self->socket, self->buffer, self->res, [self](beast::error_code rec, std::size_t) {
+        if (rec) return self->fail();
+        self->done(self->index, self->res.result_int(), self->res.body(),
+                   std::chrono::duration<double, std::milli>(Clock::now() - self->started).count());
+        self->send();
+      });
+    });
+  }
+  void fail() {  // the connection is gone: one failed request, and this connection stops
+    done(index, 0, "", std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+  }
+
+  boost::asio::ip::tcp::socket socket;
+  int index;
+  Clock::time_point until;
+  const std::function<std::optional<LoadRequest>(int)>& next;
+  const std::function<void(int, unsigned, const std::string&, double)>& done;
+  beast::flat_buffer buffer;
+  http::request<http::string_body> req;
+  http::response<http::string_body> res;
+  Clock::time_point started;
+};
+
+}  // namespace
+
+void drive_connections(std::uint16_t port, int connections, Clock::time_point until,
+                       const std::function<std::optional<LoadRequest>(int)>& next,
+                       const std::function<void(int, unsigned, const std::string&, double)>& done) {
+  boost::asio::io_context io(1);
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"), port);
+  std::vector<std::shared_ptr<LoadConnection>> all;
+  for (int c = 0; c < connections; ++c) {
+    auto conn = std::make_shared<LoadConnection>(io, c, until, next, done);
+    conn->socket.connect(endpoint);
+    conn->socket.set_option(boost::asio::ip::tcp::no_delay(true));
+    all.push_back(conn);
+  }
+  for (auto& conn : all) conn->send();
+  all.clear();  // each connection lives as long as its operations
+  io.run();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

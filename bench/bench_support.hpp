@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,20 @@ double context_switches_of(pid_t pid);
 // Resident memory of `pid` now (VmRSS) and its peak so far (VmHWM), in MiB; 0 if unknown.
 double rss_mib(pid_t pid);
 double peak_rss_mib(pid_t pid);
+
+// The load generator: `connections` keep-alive HTTP/1.1 connections to 127.0.0.1:`port`, all
+// driven by the calling thread (one event loop, as a validator client's connection pool would be),
+// so the generator itself costs little CPU and few wake-ups on the cores it shares with the
+// signer. Each connection asks next(c) for its next POST (nullopt: that connection is done) and
+// hands each answer to done(c, status, body, milliseconds). Returns when every connection is
+// done or `until` has passed (requests in flight then are awaited, not cut off).
+struct LoadRequest {
+  std::string target;
+  std::string body;
+};
+void drive_connections(std::uint16_t port, int connections, Clock::time_point until,
+                       const std::function<std::optional<LoadRequest>(int)>& next,
+                       const std::function<void(int, unsigned, const std::string&, double)>& done);
 
 double median(std::vector<double> v);
 double percentile(std::vector<double> sorted, double p);

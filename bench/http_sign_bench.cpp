@@ -2,7 +2,8 @@
 // the same run on the same machine.
 //   build/release/bench/cc_http_sign_bench [--seconds S] [--connections C] [--keys K] [--no-postgres] [--no-dynamodb]
 //                                          [--batch-keys N] [--batch-connections B] [--summary FILE]
-// Prints a table; the load generator runs on the same cores, so its CPU share is reported too.
+// Prints a table; the load generator (one thread driving every connection, bench_support's
+// drive_connections) runs on the same cores, so its CPU share is reported too.
 // Each run's ratio is against raw blst on all cores measured right before and right after that run
 // (the mean of the two), so a shared machine's drift between runs does not move the ratios.
 // The batch case (SQLite): B connections each send batch requests (POST /api/v1/eth2/sign) of
@@ -32,30 +33,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double raw_blst_rate(unsigned threads, double seconds) {
-  std::atomic<std::uint64_t> total{0};
-  std::vector<std::thread> workers;
-  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
-  const auto start = Clock::now();
-  for (unsigned t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      auto key = cc::crypto::SecretKey::generate();
-      cc::Root root{};
-      root[0] = static_cast<std::uint8_t>(t);
-      std::uint64_t n = 0;
-      while (Clock::now() < end) {
-        root[1] = static_cast<std::uint8_t>(n);
-        auto sig = key.sign(root);
-        root[2] ^= sig[5];
-        ++n;
-      }
-      total += n;
-    });
-  }
-  for (auto& w : workers) w.join();
-  return static_cast<double>(total) / std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::string attestation(std::uint64_t target) {
   std::ostringstream o;
@@ -132,7 +109,7 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   cc::test::HttpClient probe("127.0.0.1", port);
   while (probe.get("/healthcheck").status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  out.raw_before = raw_blst_rate(cores, 2.0);
+  out.raw_before = cc::bench::raw_blst_rate(cores, 2.0);
 
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(connections));
   std::atomic<std::uint64_t> errors{0};
@@ -142,50 +119,48 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   const auto roles0 = switches_by_role(srv.pid());
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
-  std::vector<std::thread> clients;
-  for (int c = 0; c < connections; ++c) {
-    clients.emplace_back([&, c] {
-      cc::test::HttpClient http("127.0.0.1", port);
-      std::uint64_t target = 10;
-      std::size_t k = static_cast<std::size_t>(c);
-      if (out.batch_keys > 0) {
-        // This connection's own keys, one batch of all of them per target.
-        std::string ids;
-        for (std::size_t i = 0; i < out.batch_keys; ++i) {
-          ids += (i ? ",\"" : "\"") + keys[(static_cast<std::size_t>(c) * out.batch_keys + i) % keys.size()] + "\"";
-        }
-        while (Clock::now() < end) {
-          const auto body = R"({"identifiers":[)" + ids + R"(],"signing_request":)" + attestation(target++) + "}";
-          const auto t0 = Clock::now();
-          auto r = http.post("/api/v1/eth2/sign", body);
-          const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-          const auto signed_count = occurrences(r.body, "\"signature\"");
-          if (r.status != 200 || signed_count != out.batch_keys) ++errors;
-          // One latency per signature: the batch's.
-          latencies[static_cast<std::size_t>(c)].insert(latencies[static_cast<std::size_t>(c)].end(), signed_count, ms);
-        }
-        return;
-      }
-      while (Clock::now() < end) {
-        // Each connection walks its own keys so no two requests conflict.
-        const auto body = attestation(target);
-        const auto t0 = Clock::now();
-        auto r = http.post("/api/v1/eth2/sign/" + keys[k % keys.size()], body);
-        latencies[static_cast<std::size_t>(c)].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        if (r.status != 200) ++errors;
-        k += static_cast<std::size_t>(connections);
-        if (k >= keys.size()) k = static_cast<std::size_t>(c), ++target;
-      }
-    });
+  // Per connection: the target epoch it is at and the key it signs for next.
+  std::vector<std::uint64_t> targets(static_cast<std::size_t>(connections), 10);
+  std::vector<std::size_t> next_key(static_cast<std::size_t>(connections));
+  std::vector<std::string> batch_ids(static_cast<std::size_t>(connections));
+  for (std::size_t c = 0; c < next_key.size(); ++c) {
+    next_key[c] = c;
+    // Batch case: this connection's own keys, one batch of all of them per target.
+    for (std::size_t i = 0; i < out.batch_keys; ++i) {
+      batch_ids[c] += (i ? ",\"" : "\"") + keys[(c * out.batch_keys + i) % keys.size()] + "\"";
+    }
   }
-  for (auto& t : clients) t.join();
+  auto next = [&](int conn) -> std::optional<cc::bench::LoadRequest> {
+    const auto c = static_cast<std::size_t>(conn);
+    if (out.batch_keys > 0) {
+      return cc::bench::LoadRequest{"/api/v1/eth2/sign",
+                                    R"({"identifiers":[)" + batch_ids[c] + R"(],"signing_request":)" +
+                                        attestation(targets[c]++) + "}"};
+    }
+    // Each connection walks its own keys so no two requests conflict.
+    cc::bench::LoadRequest r{"/api/v1/eth2/sign/" + keys[next_key[c] % keys.size()], attestation(targets[c])};
+    next_key[c] += static_cast<std::size_t>(connections);
+    if (next_key[c] >= keys.size()) next_key[c] = c, ++targets[c];
+    return r;
+  };
+  auto done = [&](int conn, unsigned status, const std::string& body, double ms) {
+    auto& mine = latencies[static_cast<std::size_t>(conn)];
+    if (out.batch_keys > 0) {
+      const auto signed_count = occurrences(body, "\"signature\"");
+      if (status != 200 || signed_count != out.batch_keys) ++errors;
+      mine.insert(mine.end(), signed_count, ms);  // one latency per signature: the batch's
+      return;
+    }
+    mine.push_back(ms);
+    if (status != 200) ++errors;
+  };
+  cc::bench::drive_connections(port, connections, std::chrono::time_point_cast<Clock::duration>(end), next, done);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const double signer_cpu1 = cc::bench::cpu_seconds_of(srv.pid());
   const double switches1 = cc::bench::context_switches_of(srv.pid());
   const auto roles1 = switches_by_role(srv.pid());
   const double load_cpu1 = cpu_seconds_self();
-  out.raw_after = raw_blst_rate(cores, 2.0);
+  out.raw_after = cc::bench::raw_blst_rate(cores, 2.0);
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
@@ -234,8 +209,8 @@ int main(int argc, char** argv) {
   const std::string summary = cc::bench::arg(argc, argv, "--summary", "");
   const std::string load_at_start = cc::bench::load_average();
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const double raw1 = raw_blst_rate(1, 2.0);
-  const double rawN = raw_blst_rate(cores, 2.0);
+  const double raw1 = cc::bench::raw_blst_rate(1, 2.0);
+  const double rawN = cc::bench::raw_blst_rate(cores, 2.0);
   const double raw_cpu_us = cc::bench::raw_blst_cpu_us();
 
   auto dir = std::filesystem::temp_directory_path() / ("cc-bench-" + std::to_string(std::random_device{}()));
