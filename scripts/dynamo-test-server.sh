@@ -47,10 +47,13 @@ start() {
       running || break
       sleep 0.1
     done
-    tail -5 "$dir/server.log" >&2 || true
+    # Usually the port was taken between choosing and binding it: try another. Nothing is printed
+    # yet: on success the endpoint must be the only output (callers read its first line).
     kill "$(cat "$dir/pid")" 2>/dev/null || true
+    mv -f "$dir/server.log" "$dir/server.log.$attempt"
   done
-  echo "dynamo-test-server: dynalite did not start (log: $dir/server.log)" >&2
+  tail -5 "$dir/server.log.5" >&2 || true
+  echo "dynamo-test-server: dynalite did not start in 5 attempts (logs: $dir/server.log.1 to .5)" >&2
   exit 1
 }
 

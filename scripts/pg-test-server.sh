@@ -83,14 +83,17 @@ start() {
     if [ -f "$dir/port" ] && [ "$attempt" -eq 1 ]; then port=$(cat "$dir/port"); else port=$(free_port pg-test-server); fi
     if run "$bindir/pg_ctl" -D "$data" -l "$home/server.log" -w -t 30 -o "-c listen_addresses=127.0.0.1 \
         -c port=$port -c unix_socket_directories='' -c ssl=off -c fsync=off -c full_page_writes=off \
-        -c synchronous_commit=off -c max_connections=300 -c shared_buffers=32MB" start >/dev/null; then
+        -c synchronous_commit=off -c max_connections=300 -c shared_buffers=32MB" start >"$dir/pg_ctl.log" 2>&1; then
       echo "$port" >"$dir/port"
       write_conninfo
       return
     fi
-    tail -5 "$home/server.log" >&2 || true
+    # Usually the port was taken between choosing and binding it: try another. Nothing is printed
+    # yet: on success the connection string must be the only output (callers read its first line).
   done
-  echo "pg-test-server: could not start the server in $dir" >&2
+  cat "$dir/pg_ctl.log" >&2 || true
+  tail -5 "$home/server.log" >&2 || true
+  echo "pg-test-server: could not start the server in $dir (5 attempts)" >&2
   exit 1
 }
 
