@@ -130,11 +130,15 @@ double cpu_seconds_self() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-double cpu_seconds_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+namespace {
+// utime + stime of a /proc/.../stat file, in seconds.
+double stat_cpu_seconds(const fs::path& stat) {
+  std::ifstream in(stat);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
   // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::istringstream rest(text.substr(paren + 2));
   std::string field;
   double ticks = 0;
   for (int i = 3; i <= 15 && rest >> field; ++i) {
@@ -143,14 +147,54 @@ double cpu_seconds_of(pid_t pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+double status_switches(const fs::path& status) {
+  std::ifstream in(status);
+  double total = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("ctxt_switches:") != std::string::npos) total += std::stod(line.substr(line.find(':') + 1));
+  }
+  return total;
+}
+}  // namespace
+
+double cpu_seconds_of(pid_t pid) { return stat_cpu_seconds("/proc/" + std::to_string(pid) + "/stat"); }
+
+std::map<std::string, ThreadUsage> usage_by_role(pid_t pid) {
+  std::map<std::string, ThreadUsage> out;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    const bool main_thread = task.path().filename() == std::to_string(pid);
+    const std::string role = main_thread || comm == "cc-io" ? "I/O"
+                             : comm == "cc-sign"             ? "signing"
+                             : comm == "cc-slash-commit"     ? "committer"
+                                                             : "other";
+    auto& usage = out[role];
+    usage.cpu_seconds += stat_cpu_seconds(task.path() / "stat");
+    usage.switches += status_switches(task.path() / "status");
+  }
+  return out;
+}
+
+double cpu_seconds_of_processes(const std::vector<std::string>& names) {
+  double total = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = entry.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string comm;
+    std::getline(std::ifstream(entry.path() / "comm"), comm);
+    if (std::find(names.begin(), names.end(), comm) != names.end()) total += stat_cpu_seconds(entry.path() / "stat");
+  }
+  return total;
+}
+
 double context_switches_of(pid_t pid) {
   double total = 0;
   std::error_code ec;
   for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "status");
-    for (std::string line; std::getline(in, line);) {
-      if (line.find("ctxt_switches:") != std::string::npos) total += std::stod(line.substr(line.find(':') + 1));
-    }
+    total += status_switches(task.path() / "status");
   }
   return total;
 }

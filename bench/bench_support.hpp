@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,17 @@ double cpu_seconds_self();
 double cpu_seconds_of(pid_t pid);
 // Context switches (voluntary + involuntary) of every thread of `pid` so far.
 double context_switches_of(pid_t pid);
+// CPU seconds and context switches of `pid` so far, summed by the role of each thread, named
+// after the thread names the signer gives: "I/O" (the main thread and cc-io), "signing"
+// (cc-sign), "committer" (cc-slash-commit), "other".
+struct ThreadUsage {
+  double cpu_seconds = 0;
+  double switches = 0;
+};
+std::map<std::string, ThreadUsage> usage_by_role(pid_t pid);
+// CPU seconds so far of every process whose command name is one of `names` (e.g. the database
+// server a benchmark started on the same cores: "postgres", "node" for dynalite).
+double cpu_seconds_of_processes(const std::vector<std::string>& names);
 // Resident memory of `pid` now (VmRSS) and its peak so far (VmHWM), in MiB; 0 if unknown.
 double rss_mib(pid_t pid);
 double peak_rss_mib(pid_t pid);

@@ -8,6 +8,7 @@
 // (the mean of the two), so a shared machine's drift between runs does not move the ratios.
 // The batch case (SQLite): B connections each send batch requests (POST /api/v1/eth2/sign) of
 // ATTESTATIONs for N keys of their own (--batch-keys 0: no batch case); its rate is signatures/s.
+#include <fmt/format.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -44,27 +45,6 @@ std::string attestation(std::uint64_t target) {
   return o.str();
 }
 
-// Context switches of `pid` so far by thread role: I/O (the main thread and cc-io), signing
-// (cc-sign), the anti-slashing committer (cc-slash-commit), other.
-std::map<std::string, double> switches_by_role(pid_t pid) {
-  std::map<std::string, double> out;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::string comm;
-    std::getline(std::ifstream(task.path() / "comm"), comm);
-    const bool main_thread = task.path().filename() == std::to_string(pid);
-    const std::string role = main_thread || comm == "cc-io" ? "I/O"
-                             : comm == "cc-sign"             ? "signing"
-                             : comm == "cc-slash-commit"     ? "committer"
-                                                             : "other";
-    std::ifstream in(task.path() / "status");
-    for (std::string line; std::getline(in, line);) {
-      if (line.find("ctxt_switches:") != std::string::npos) out[role] += std::stod(line.substr(line.find(':') + 1));
-    }
-  }
-  return out;
-}
-
 std::size_t occurrences(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + what.size())) ++n;
@@ -73,17 +53,25 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
 
 using cc::bench::cpu_seconds_self;
 
+// Command names of the database servers the benchmark starts on the same cores (PostgreSQL's
+// processes; dynalite runs in node). Their CPU time during a run is reported beside the signer's.
+const std::vector<std::string> kDatabaseServers = {"postgres", "node"};
+
 struct HttpRun {
   std::string label;
   std::size_t batch_keys = 0;  // > 0: batch requests of this many keys per connection
   double rate = 0, p50 = 0, p99 = 0, max = 0, load_cpu_share = 0;
+  double server_cpu_share = 0;  // the database server's (PostgreSQL, dynalite), on the same cores
   double signer_cpu_us = 0;  // signer CPU time per signature
   double signer_switches = 0;  // signer context switches (all threads) per signature
   // Raw blst on all cores, measured right before and right after this run (the signer idle):
   // the reference of this run's ratio, so drift from other tenants between runs cancels out.
   double raw_before = 0, raw_after = 0;
   double raw_rate() const { return (raw_before + raw_after) / 2; }
-  std::map<std::string, double> switches_by_role;  // per signature
+  // Raw blst CPU time of one signature, measured right before and right after this run.
+  double raw_cpu_before = 0, raw_cpu_after = 0;
+  double raw_cpu_us() const { return (raw_cpu_before + raw_cpu_after) / 2; }
+  std::map<std::string, cc::bench::ThreadUsage> by_role;  // per signature: CPU in microseconds, switches
   std::uint64_t errors = 0;
 };
 
@@ -110,13 +98,15 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   while (probe.get("/healthcheck").status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   out.raw_before = cc::bench::raw_blst_rate(cores, 2.0);
+  out.raw_cpu_before = cc::bench::raw_blst_cpu_us();
 
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(connections));
   std::atomic<std::uint64_t> errors{0};
   const double cpu0 = cpu_seconds_self();
+  const double server_cpu0 = cc::bench::cpu_seconds_of_processes(kDatabaseServers);
   const double signer_cpu0 = cc::bench::cpu_seconds_of(srv.pid());
   const double switches0 = cc::bench::context_switches_of(srv.pid());
-  const auto roles0 = switches_by_role(srv.pid());
+  const auto roles0 = cc::bench::usage_by_role(srv.pid());
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
   // Per connection: the target epoch it is at and the key it signs for next.
@@ -158,9 +148,11 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const double signer_cpu1 = cc::bench::cpu_seconds_of(srv.pid());
   const double switches1 = cc::bench::context_switches_of(srv.pid());
-  const auto roles1 = switches_by_role(srv.pid());
+  const auto roles1 = cc::bench::usage_by_role(srv.pid());
   const double load_cpu1 = cpu_seconds_self();
+  const double server_cpu1 = cc::bench::cpu_seconds_of_processes(kDatabaseServers);
   out.raw_after = cc::bench::raw_blst_rate(cores, 2.0);
+  out.raw_cpu_after = cc::bench::raw_blst_cpu_us();
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
@@ -173,12 +165,16 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   out.max = all.empty() ? 0 : all.back();
   out.errors = errors;
   out.load_cpu_share = (load_cpu1 - cpu0) / elapsed;
+  out.server_cpu_share = (server_cpu1 - server_cpu0) / elapsed;
   out.signer_cpu_us = 1e6 * (signer_cpu1 - signer_cpu0) / std::max<double>(1, static_cast<double>(all.size()));
   out.signer_switches = (switches1 - switches0) / std::max<double>(1, static_cast<double>(all.size()));
-  for (const auto& [role, n] : roles1) {
+  const double signatures = std::max<double>(1, static_cast<double>(all.size()));
+  for (const auto& [role, usage] : roles1) {
     const auto before = roles0.find(role);
-    out.switches_by_role[role] =
-        (n - (before == roles0.end() ? 0.0 : before->second)) / std::max<double>(1, static_cast<double>(all.size()));
+    const cc::bench::ThreadUsage zero;
+    const auto& was = before == roles0.end() ? zero : before->second;
+    out.by_role[role] = {1e6 * (usage.cpu_seconds - was.cpu_seconds) / signatures,
+                         (usage.switches - was.switches) / signatures};
   }
   srv.kill(15);
   srv.wait(std::chrono::seconds(20));
@@ -211,7 +207,6 @@ int main(int argc, char** argv) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const double raw1 = cc::bench::raw_blst_rate(1, 2.0);
   const double rawN = cc::bench::raw_blst_rate(cores, 2.0);
-  const double raw_cpu_us = cc::bench::raw_blst_cpu_us();
 
   auto dir = std::filesystem::temp_directory_path() / ("cc-bench-" + std::to_string(std::random_device{}()));
   std::filesystem::create_directories(dir / "keys");
@@ -311,19 +306,22 @@ int main(int argc, char** argv) {
                   r.raw_after);
     }
     std::printf("| %s latency p50 / p99 / max | %.2f / %.2f / %.2f ms |\n", r.label.c_str(), r.p50, r.p99, r.max);
-    std::printf("| %s errors; load generator CPU | %llu; %.0f%% of one core |\n", r.label.c_str(),
-                static_cast<unsigned long long>(r.errors), 100.0 * r.load_cpu_share);
-    std::printf("| %s signer CPU per signature (raw blst: %.0f us per signature) | %.0f us (**%.2f x** raw blst in CPU "
-                "time, whatever the load) |\n",
-                r.label.c_str(), raw_cpu_us, r.signer_cpu_us, raw_cpu_us / r.signer_cpu_us);
-    std::string roles;
-    for (const auto& [role, n] : r.switches_by_role) {
-      char part[64];
-      std::snprintf(part, sizeof part, "%s%s %.2f", roles.empty() ? "" : ", ", role.c_str(), n);
-      roles += part;
+    std::printf("| %s errors; load generator CPU; database server CPU | %llu; %.0f%% of one core; %.0f%% of one core |\n",
+                r.label.c_str(), static_cast<unsigned long long>(r.errors), 100.0 * r.load_cpu_share,
+                100.0 * r.server_cpu_share);
+    const double raw_cpu_us = r.raw_cpu_us();
+    std::printf("| %s signer CPU per signature (raw blst: %.0f us per signature, measured around the run: %.0f before, "
+                "%.0f after) | %.0f us (**%.2f x** raw blst in CPU time, whatever the load) |\n",
+                r.label.c_str(), raw_cpu_us, r.raw_cpu_before, r.raw_cpu_after, r.signer_cpu_us,
+                raw_cpu_us / r.signer_cpu_us);
+    std::string cpu_roles, switch_roles;
+    for (const auto& [role, usage] : r.by_role) {
+      cpu_roles += fmt::format("{}{} {:.0f} us", cpu_roles.empty() ? "" : ", ", role, usage.cpu_seconds);
+      switch_roles += fmt::format("{}{} {:.2f}", switch_roles.empty() ? "" : ", ", role, usage.switches);
     }
+    std::printf("| %s signer CPU per signature by thread | %s |\n", r.label.c_str(), cpu_roles.c_str());
     std::printf("| %s signer context switches per signature (all threads) | %.2f (%s) |\n", r.label.c_str(),
-                r.signer_switches, roles.c_str());
+                r.signer_switches, switch_roles.c_str());
     errors += r.errors;
     char buf[160];
     std::snprintf(buf, sizeof buf, "%.0f sig/s (%.2f x raw blst %.0f sig/s); CPU per request %.2f x raw blst; p99 %.1f ms",
