@@ -17,28 +17,6 @@ namespace {
 const std::string kShareHighWatermarkLock =
     std::string("SELECT pg_advisory_xact_lock_shared(") + kHighWatermarkLock + ")";
 constexpr const char* kReadHighWatermark = "SELECT epoch, slot FROM cc_high_watermark";
-// $1 message indexes, $2 pubkeys, $3 slots: the record at the requested slot.
-constexpr const char* kBlocksAtSlot =
-    "SELECT m.i, b.signing_root FROM unnest($1::int[], $2::bytea[], $3::bigint[]) AS m (i, pubkey, slot) "
-    "JOIN cc_validators v ON v.pubkey = m.pubkey JOIN cc_blocks b ON b.validator_id = v.id AND b.slot = m.slot";
-// $1 indexes, $2 pubkeys, $3 targets: every vote at the requested target.
-constexpr const char* kVotesAtTarget =
-    "SELECT m.i, a.source_epoch, a.signing_root "
-    "FROM unnest($1::int[], $2::bytea[], $3::bigint[]) AS m (i, pubkey, target) "
-    "JOIN cc_validators v ON v.pubkey = m.pubkey "
-    "JOIN cc_attestations a ON a.validator_id = v.id AND a.target_epoch = m.target";
-// $1 indexes, $2 pubkeys, $3 sources, $4 targets: one vote surrounding the request (source < s,
-// target > t: primary key walk over newer targets) and one it surrounds (source > s, target < t:
-// index by source).
-constexpr const char* kSurroundVotes =
-    "SELECT m.i, sg.source_epoch, sg.target_epoch, sd.source_epoch, sd.target_epoch "
-    "FROM unnest($1::int[], $2::bytea[], $3::bigint[], $4::bigint[]) AS m (i, pubkey, source, target) "
-    "JOIN cc_validators v ON v.pubkey = m.pubkey "
-    "LEFT JOIN LATERAL (SELECT source_epoch, target_epoch FROM cc_attestations "
-    "  WHERE validator_id = v.id AND target_epoch > m.target AND source_epoch < m.source LIMIT 1) sg ON true "
-    "LEFT JOIN LATERAL (SELECT source_epoch, target_epoch FROM cc_attestations "
-    "  WHERE validator_id = v.id AND source_epoch > m.source AND target_epoch < m.target LIMIT 1) sd ON true "
-    "WHERE sg.source_epoch IS NOT NULL OR sd.source_epoch IS NOT NULL";
 constexpr const char* kInsertBlocks =
     "INSERT INTO cc_blocks (validator_id, slot, signing_root) "
     "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[])";
@@ -132,17 +110,17 @@ Result<std::vector<Result<Decision>>> Batch::run(PgConnection& db, PgDeadline de
 std::vector<PgQuery> Batch::read_queries() {
   std::vector<PgQuery> q;
   q.push_back({"BEGIN ISOLATION LEVEL READ COMMITTED", {}});
-  q.push_back({kShareHighWatermarkLock, {}});
+  q.push_back({kShareHighWatermarkLock, {}, true});
   high_at_ = q.size();  // after the lock: sees every change committed before it was granted
-  q.push_back({kReadHighWatermark, {}});
+  q.push_back({kReadHighWatermark, {}, true});
   if (!gvr_) {
     // First use binds the database to the first valid request's network (or finds the root
     // another replica bound meanwhile: ON CONFLICT waits for its commit).
     const auto first = std::find(valid_.begin(), valid_.end(), true) - valid_.begin();
     bind_gvr_at_ = q.size();
-    q.push_back({kBindGvr, {pg_bytea(checks_[static_cast<std::size_t>(first)].genesis_validators_root)}});
+    q.push_back({kBindGvr, {pg_bytea(checks_[static_cast<std::size_t>(first)].genesis_validators_root)}, true});
     read_gvr_at_ = q.size();
-    q.push_back({kReadGvr, {}});
+    q.push_back({kReadGvr, {}, true});
   }
   std::vector<BlsPublicKey> pubkeys;
   PgArray block_index, block_key, block_slot;
@@ -167,18 +145,18 @@ std::vector<PgQuery> Batch::read_queries() {
   pubkeys.erase(std::unique(pubkeys.begin(), pubkeys.end()), pubkeys.end());
   PgArray keys;
   for (const auto& k : pubkeys) keys.add(k);
-  q.push_back({kAddKeys, {keys.str()}});
+  q.push_back({kAddKeys, {keys.str()}, true});
   lock_at_ = q.size();
-  q.push_back({kLockKeys, {keys.str()}});
+  q.push_back({kLockKeys, {keys.str()}, true});
   if (!block_index.empty()) {
     blocks_at_ = q.size();
-    q.push_back({kBlocksAtSlot, {block_index.str(), block_key.str(), block_slot.str()}});
+    q.push_back({kBlocksAtSlot, {block_index.str(), block_key.str(), block_slot.str()}, true});
   }
   if (!vote_index.empty()) {
     votes_at_ = q.size();
-    q.push_back({kVotesAtTarget, {vote_index.str(), vote_key.str(), vote_target.str()}});
+    q.push_back({kVotesAtTarget, {vote_index.str(), vote_key.str(), vote_target.str()}, true});
     surround_at_ = q.size();
-    q.push_back({kSurroundVotes, {vote_index.str(), vote_key.str(), vote_source.str(), vote_target.str()}});
+    q.push_back({kSurroundVotes, {vote_index.str(), vote_key.str(), vote_source.str(), vote_target.str()}, true});
   }
   return q;
 }
@@ -305,12 +283,12 @@ std::vector<PgQuery> Batch::write_queries() const {
     }
   }
   std::vector<PgQuery> q;
-  if (!block_id.empty()) q.push_back({kInsertBlocks, {block_id.str(), block_slot.str(), block_root.str()}});
+  if (!block_id.empty()) q.push_back({kInsertBlocks, {block_id.str(), block_slot.str(), block_root.str()}, true});
   if (!vote_id.empty()) {
-    q.push_back({kInsertVotes, {vote_id.str(), vote_source.str(), vote_target.str(), vote_root.str()}});
+    q.push_back({kInsertVotes, {vote_id.str(), vote_source.str(), vote_target.str(), vote_root.str()}, true});
   }
   if (!mark_id.empty()) {
-    q.push_back({kSetWatermarks, {mark_id.str(), mark_slot.str(), mark_source.str(), mark_target.str()}});
+    q.push_back({kSetWatermarks, {mark_id.str(), mark_slot.str(), mark_source.str(), mark_target.str()}, true});
   }
   q.push_back({"COMMIT", {}});
   return q;

@@ -2,6 +2,7 @@
 #include "slashing/postgres_store.hpp"
 
 #include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <cstring>
@@ -145,7 +146,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& c
   const char* const values[] = {connect_timeout.c_str(), "containment-chamber", conninfo.c_str(), nullptr};
   PGconn* raw = PQconnectStartParams(keys, values, 1);
   if (raw == nullptr) return Error::unavailable(*name + ": cannot connect: out of memory");
-  std::unique_ptr<PgConnection> conn(new PgConnection(raw, *name));
+  std::unique_ptr<PgConnection> conn(new PgConnection(raw, *name, settings.unprepared_only));
   if (PQstatus(raw) == CONNECTION_BAD) return conn->fail("cannot connect");
   // Server notices ("relation already exists, skipping") would go to stderr; errors are results.
   PQsetNoticeProcessor(
@@ -167,7 +168,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& c
   const std::string ms = std::to_string(settings.statement_timeout.count());
   auto setup = conn->run(
       {{"SELECT set_config('statement_timeout', $1, false), "
-        "set_config('idle_in_transaction_session_timeout', $1, false), set_config('bytea_output', 'hex', false)",
+        "set_config('idle_in_transaction_session_timeout', $1, false), set_config('bytea_output', 'hex', false), "
+        "set_config('plan_cache_mode', 'force_generic_plan', false)",
         {ms}},
        {"SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'",
         {}}},
@@ -183,6 +185,7 @@ PgConnection::~PgConnection() {
 void PgConnection::close() {
   if (conn_ != nullptr) PQfinish(conn_);
   conn_ = nullptr;
+  statement_names_.clear();
 }
 
 Error PgConnection::fail(const std::string& what) {
@@ -234,21 +237,37 @@ Result<std::vector<PgResult>> PgConnection::run(const std::vector<PgQuery>& quer
   if (conn_ == nullptr) return Error::unavailable(name_ + ": not connected");
   if (PQstatus(conn_) != CONNECTION_OK) return fail("connection lost");
   if (PQenterPipelineMode(conn_) != 1) return fail("cannot enter pipeline mode");
-  for (const auto& q : queries) {
+  // Per query: whether its Parse goes out in this pipeline (its result comes first).
+  std::vector<bool> parsing(queries.size(), false);
+  const bool prepare = may_prepare();
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const auto& q = queries[i];
     std::vector<const char*> values;
     values.reserve(q.params.size());
     for (const auto& p : q.params) values.push_back(p ? p->c_str() : nullptr);
-    if (PQsendQueryParams(conn_, q.sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                          nullptr, 0) != 1) {
-      return fail("cannot send a query");
+    const int n = static_cast<int>(values.size());
+    int sent = 0;
+    if (q.prepared && prepare) {
+      auto [it, fresh] = statement_names_.try_emplace(q.sql, "cc_" + std::to_string(statement_names_.size() + 1));
+      if (fresh) {
+        // Any failure below closes the connection, and its statements with it: the map never
+        // names a statement the server does not have.
+        if (PQsendPrepare(conn_, it->second.c_str(), q.sql.c_str(), n, nullptr) != 1) {
+          return fail("cannot send a query");
+        }
+        parsing[i] = true;
+      }
+      sent = PQsendQueryPrepared(conn_, it->second.c_str(), n, values.data(), nullptr, nullptr, 0);
+    } else {
+      sent = PQsendQueryParams(conn_, q.sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
     }
+    if (sent != 1) return fail("cannot send a query");
   }
   if (PQpipelineSync(conn_) != 1) return fail("cannot send a query");
   if (auto st = flush(deadline); !st) return st.error();
 
-  std::vector<PgResult> out;
-  out.reserve(queries.size());
-  for (std::size_t i = 0; i < queries.size(); ++i) {
+  // One result (then the null result that ends it) per Parse and per statement.
+  auto take = [&]() -> Result<PgResult> {
     auto first = next_result(deadline);
     if (!first) return first.error();
     if (*first == nullptr) return fail("the server sent no result");
@@ -258,18 +277,35 @@ Result<std::vector<PgResult>> PgConnection::run(const std::vector<PgQuery>& quer
       // The rest of the pipeline is aborted and the transaction with it: drop the connection,
       // which rolls everything back on the server.
       const char* state = PQresultErrorField(*first, PG_DIAG_SQLSTATE);
-      const std::string message = name_ + ": " + trimmed(PQresultErrorMessage(*first)) + " (SQLSTATE " +
-                                  (state != nullptr ? state : "none") + ")";
+      const std::string sqlstate = state != nullptr ? state : "none";
+      const std::string message = name_ + ": " + trimmed(PQresultErrorMessage(*first)) + " (SQLSTATE " + sqlstate + ")";
+      // 26000: a statement we prepared is gone; 42P05: a name we chose is taken. Either way the
+      // server session is not ours alone (a pooler in transaction mode): stop preparing.
+      if ((sqlstate == "26000" || sqlstate == "42P05") && unprepared_only_ && !unprepared_only_->exchange(true)) {
+        spdlog::warn("anti-slashing: {}: the server lost or shares our prepared statements (a connection pooler in "
+                     "transaction mode?); statements are sent unprepared from now on",
+                     name_);
+      }
       close();
       return Error::unavailable(message);
     }
-    out.push_back(std::move(result));
     for (;;) {  // a query's results end with a null result
       auto more = next_result(deadline);
       if (!more) return more.error();
       if (*more == nullptr) break;
       PQclear(*more);
     }
+    return result;
+  };
+  std::vector<PgResult> out;
+  out.reserve(queries.size());
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    if (parsing[i]) {
+      if (auto parsed = take(); !parsed) return parsed.error();
+    }
+    auto result = take();
+    if (!result) return result.error();
+    out.push_back(std::move(*result));
   }
   auto sync = next_result(deadline);
   if (!sync) return sync.error();

@@ -12,6 +12,7 @@
 // Not thread-safe: one thread uses a connection at a time. Internal to the PostgreSQL store.
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -31,10 +33,13 @@ using PgClock = std::chrono::steady_clock;
 using PgDeadline = PgClock::time_point;
 
 // A statement and its parameters in libpq text format (nullopt: SQL NULL). Build array
-// parameters with PgArray.
+// parameters with PgArray. A `prepared` statement is parsed once per connection (in the same
+// pipeline as its first use) and then executed by name, so the server stops parsing and
+// planning it for every batch: for the signing path's fixed statements.
 struct PgQuery {
   std::string sql;
   std::vector<std::optional<std::string>> params;
+  bool prepared = false;
 };
 
 // A PostgreSQL array literal ("{1,NULL,\"\\\\xab\"}") for a text-format parameter.
@@ -90,6 +95,10 @@ class PgResult {
 // Session settings applied to every new connection.
 struct PgSessionSettings {
   std::chrono::milliseconds statement_timeout{2000};  // also lock waits; also idle in a transaction
+  // Shared by the connections of one store. Set (for good) when the server loses or duplicates
+  // one of our prepared statements, which is what a connection pooler in transaction mode (e.g.
+  // PgBouncer before 1.21) does: every statement is then sent unprepared.
+  std::shared_ptr<std::atomic<bool>> unprepared_only{};
 };
 
 class PgConnection {
@@ -114,7 +123,9 @@ class PgConnection {
   const std::string& name() const { return name_; }
 
  private:
-  PgConnection(PGconn* conn, std::string name) : conn_(conn), name_(std::move(name)) {}
+  PgConnection(PGconn* conn, std::string name, std::shared_ptr<std::atomic<bool>> unprepared_only)
+      : conn_(conn), name_(std::move(name)), unprepared_only_(std::move(unprepared_only)) {}
+  bool may_prepare() const { return !unprepared_only_ || !unprepared_only_->load(std::memory_order_relaxed); }
   Status wait_socket(short events, PgDeadline deadline, const char* doing);
   Status flush(PgDeadline deadline);
   Result<PGresult*> next_result(PgDeadline deadline);
@@ -123,6 +134,8 @@ class PgConnection {
 
   PGconn* conn_;
   std::string name_;
+  std::shared_ptr<std::atomic<bool>> unprepared_only_;
+  std::unordered_map<std::string, std::string> statement_names_;  // SQL -> name, prepared on this connection
 };
 
 // "postgresql HOST:PORT/DBNAME" from a conninfo, for messages (no password); invalid_argument

@@ -116,7 +116,7 @@ class PostgresStore final : public SlashingStore {
   template <class Work>
   auto on_connection(std::unique_ptr<PgConnection>& conn, PgDeadline deadline, Work&& work,
                      bool* connect_failed = nullptr) -> decltype(work(*conn));
-  PgSessionSettings session() const { return {options_.db_timeout}; }
+  PgSessionSettings session() const { return {options_.db_timeout, unprepared_only_}; }
   std::optional<Root> known_gvr() {
     std::lock_guard lock(gvr_mu_);
     return gvr_;
@@ -135,6 +135,8 @@ class PostgresStore final : public SlashingStore {
   std::mutex gvr_mu_;
   std::optional<Root> gvr_;                 // recorded genesis_validators_root: never changes once recorded
   std::atomic<std::uint64_t> connects_{0};  // successful connects: the server is reachable again
+  // Set when the server turns out not to keep our prepared statements (PgSessionSettings).
+  const std::shared_ptr<std::atomic<bool>> unprepared_only_ = std::make_shared<std::atomic<bool>>(false);
   std::vector<Lane> lanes_;
   std::vector<std::unique_ptr<GroupCommitter>> committers_;  // last: stopped before the lanes go
 };
