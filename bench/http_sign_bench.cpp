@@ -9,6 +9,7 @@
 // The batch case (SQLite): B connections each send batch requests (POST /api/v1/eth2/sign) of
 // ATTESTATIONs for N keys of their own (--batch-keys 0: no batch case); its rate is signatures/s.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -184,6 +185,7 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
 }  // namespace
 
 int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);  // the AWS client's info lines would land in the table on stdout
   double seconds = 5;
   int connections = 32, nkeys = 64;
   std::size_t batch_keys = 64;
