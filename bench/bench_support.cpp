@@ -219,16 +219,15 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// One connection of drive_connections(): write a request, read its answer, ask for the next.
+// One connection of a LoadClient: write a request, read its answer, ask for the next.
 struct LoadConnection : std::enable_shared_from_this<LoadConnection> {
-  LoadConnection(boost::asio::io_context& io, int index_, Clock::time_point until_,
-                 const std::function<std::optional<LoadRequest>(int)>& next_,
-                 const std::function<void(int, unsigned, const std::string&, double)>& done_)
-      : socket(io), index(index_), until(until_), next(next_), done(done_) {}
+  using Next = std::function<std::optional<LoadRequest>(int)>;
+  using Done = std::function<void(int, unsigned, const std::string&, double)>;
+  LoadConnection(boost::asio::io_context& io, int index_) : socket(io), index(index_) {}
 
   void send() {
     if (Clock::now() >= until) return;
-    auto request = next(index);
+    auto request = (*next)(index);
     if (!request) return;
     req = {http::verb::post, request->target, 11};
     req.set(http::field::host, "127.0.0.1");
@@ -242,21 +241,24 @@ struct LoadConnection : std::enable_shared_from_this<LoadConnection> {
       self->res = {};
       http::async_read(self->socket, self->buffer, self->res, [self](beast::error_code rec, std::size_t) {
         if (rec) return self->fail();
-        self->done(self->index, self->res.result_int(), self->res.body(),
-                   std::chrono::duration<double, std::milli>(Clock::now() - self->started).count());
+        (*self->done)(self->index, self->res.result_int(), self->res.body(),
+                      std::chrono::duration<double, std::milli>(Clock::now() - self->started).count());
         self->send();
       });
     });
   }
   void fail() {  // the connection is gone: one failed request, and this connection stops
-    done(index, 0, "", std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    (*done)(index, 0, "", std::chrono::duration<double, std::milli>(Clock::now() - started).count());
   }
 
   boost::asio::ip::tcp::socket socket;
   int index;
+  // Set by each LoadClient::run().
   Clock::time_point until;
-  const std::function<std::optional<LoadRequest>(int)>& next;
-  const std::function<void(int, unsigned, const std::string&, double)>& done;
+  const Next* next = nullptr;
+  const Done* done = nullptr;
   beast::flat_buffer buffer;
   http::request<http::string_body> req;
   http::response<http::string_body> res;
@@ -265,21 +267,43 @@ struct LoadConnection : std::enable_shared_from_this<LoadConnection> {
 
 }  // namespace
 
+struct LoadClient::Impl {
+  boost::asio::io_context io{1};
+  std::vector<std::shared_ptr<LoadConnection>> connections;
+};
+
+LoadClient::LoadClient(std::uint16_t port, int connections) : impl_(std::make_unique<Impl>()) {
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"), port);
+  for (int c = 0; c < connections; ++c) {
+    auto conn = std::make_shared<LoadConnection>(impl_->io, c);
+    conn->socket.connect(endpoint);
+    conn->socket.set_option(boost::asio::ip::tcp::no_delay(true));
+    impl_->connections.push_back(std::move(conn));
+  }
+}
+
+LoadClient::~LoadClient() = default;
+
+void LoadClient::run(Clock::time_point until, const std::function<std::optional<LoadRequest>(int)>& next,
+                     const std::function<void(int, unsigned, const std::string&, double)>& done) {
+  for (auto& conn : impl_->connections) {
+    conn->until = until;
+    conn->next = &next;
+    conn->done = &done;
+    if (conn->socket.is_open()) {
+      conn->send();
+    } else {
+      conn->fail();  // lost in an earlier run: fails again, so it is counted
+    }
+  }
+  impl_->io.restart();
+  impl_->io.run();
+}
+
 void drive_connections(std::uint16_t port, int connections, Clock::time_point until,
                        const std::function<std::optional<LoadRequest>(int)>& next,
                        const std::function<void(int, unsigned, const std::string&, double)>& done) {
-  boost::asio::io_context io(1);
-  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"), port);
-  std::vector<std::shared_ptr<LoadConnection>> all;
-  for (int c = 0; c < connections; ++c) {
-    auto conn = std::make_shared<LoadConnection>(io, c, until, next, done);
-    conn->socket.connect(endpoint);
-    conn->socket.set_option(boost::asio::ip::tcp::no_delay(true));
-    all.push_back(conn);
-  }
-  for (auto& conn : all) conn->send();
-  all.clear();  // each connection lives as long as its operations
-  io.run();
+  LoadClient(port, connections).run(until, next, done);
 }
 
 double median(std::vector<double> v) {

@@ -74,6 +74,20 @@ struct LoadRequest {
 void drive_connections(std::uint16_t port, int connections, Clock::time_point until,
                        const std::function<std::optional<LoadRequest>(int)>& next,
                        const std::function<void(int, unsigned, const std::string&, double)>& done);
+// The same load generator with its connections kept open from one run() to the next (a burst
+// benchmark sends several bursts over the same keep-alive connections, as a validator client's
+// pool would). A connection lost in one run fails its first request in every later run.
+class LoadClient {
+ public:
+  LoadClient(std::uint16_t port, int connections);  // connects them all
+  ~LoadClient();
+  void run(Clock::time_point until, const std::function<std::optional<LoadRequest>(int)>& next,
+           const std::function<void(int, unsigned, const std::string&, double)>& done);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 double median(std::vector<double> v);
 double percentile(std::vector<double> sorted, double p);

@@ -11,12 +11,10 @@
 // while bursting.
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <cstdio>
 #include <random>
 #include <thread>
 
-#include "../tests/support/http_client.hpp"
 #include "bench_support.hpp"
 
 namespace {
@@ -49,27 +47,38 @@ std::string registration(const std::string& pubkey, std::uint64_t timestamp) {
          R"(","gas_limit":"36000000","timestamp":")" + std::to_string(timestamp) + R"(","pubkey":")" + pubkey + R"("}})";
 }
 
-struct Request {
-  std::string target, body;
-};
+using cc::bench::LoadClient;
+using cc::bench::LoadRequest;
 
-// Sends `work` over `connections` connections (connection c sends items c, c+connections, ...)
-// and returns the seconds until the last answer; counts answers other than 200 in `errors`.
-double drive(const std::vector<Request>& work, std::size_t connections, std::uint16_t port, std::size_t& errors) {
-  std::atomic<std::size_t> failed{0};
-  std::vector<std::thread> clients;
+// Sends `work` over `load`'s connections (connection c sends items c, c+connections, ..., each
+// after the answer to the one before), answers in `status` and the seconds from the start to
+// each answer in `done_at`; returns the seconds until the last answer.
+double drive(LoadClient& load, std::size_t connections, const std::vector<LoadRequest>& work,
+             std::vector<unsigned>& status, std::vector<double>& done_at) {
+  status.assign(work.size(), 0);
+  done_at.assign(work.size(), 0);
+  std::vector<std::size_t> next_item(connections), in_flight(connections);
+  for (std::size_t c = 0; c < connections; ++c) next_item[c] = c;
   const auto start = Clock::now();
-  for (std::size_t c = 0; c < connections; ++c) {
-    clients.emplace_back([&, c] {
-      cc::test::HttpClient http("127.0.0.1", port);
-      for (std::size_t i = c; i < work.size(); i += connections) {
-        if (http.post(work[i].target, work[i].body).status != 200) ++failed;
-      }
-    });
-  }
-  for (auto& t : clients) t.join();
-  errors += failed;
+  load.run(
+      Clock::time_point::max(),
+      [&](int conn) -> std::optional<LoadRequest> {
+        auto& i = next_item[static_cast<std::size_t>(conn)];
+        if (i >= work.size()) return std::nullopt;
+        in_flight[static_cast<std::size_t>(conn)] = i;
+        i += connections;
+        return work[in_flight[static_cast<std::size_t>(conn)]];
+      },
+      [&](int conn, unsigned code, const std::string&, double) {
+        const auto i = in_flight[static_cast<std::size_t>(conn)];
+        status[i] = code;
+        done_at[i] = std::chrono::duration<double>(Clock::now() - start).count();
+      });
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::size_t failures(const std::vector<unsigned>& status) {
+  return static_cast<std::size_t>(std::count_if(status.begin(), status.end(), [](unsigned s) { return s != 200; }));
 }
 
 }  // namespace
@@ -110,29 +119,11 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let start-up allocations settle
   const double rss_loaded = rss_mib(signer.pid());
 
-  // One thread per connection, each connected before the first burst.
-  std::vector<Request> work(requests);
-  std::vector<double> done_at(requests);  // seconds after release
-  std::vector<unsigned> status(requests);
-  Clock::time_point released;
-  std::barrier sync(static_cast<std::ptrdiff_t>(connections + 1));
-  std::atomic<bool> quit{false};
-  std::vector<std::thread> clients;
-  for (std::size_t c = 0; c < connections; ++c) {
-    clients.emplace_back([&, c] {
-      cc::test::HttpClient http("127.0.0.1", signer.port());
-      http.get("/upcheck");
-      for (;;) {
-        sync.arrive_and_wait();  // released
-        if (quit) return;
-        for (std::size_t i = c; i < requests; i += connections) {
-          status[i] = http.post(work[i].target, work[i].body).status;
-          done_at[i] = std::chrono::duration<double>(Clock::now() - released).count();
-        }
-        sync.arrive_and_wait();  // finished
-      }
-    });
-  }
+  // One event loop for every connection, connected before the first burst and kept open.
+  LoadClient load(signer.port(), static_cast<int>(connections));
+  std::vector<LoadRequest> work(requests);
+  std::vector<double> done_at;  // seconds after release
+  std::vector<unsigned> status;
 
   std::vector<double> burst_times, raw_times, ratios, latencies;
   double rss_burst = 0, cpu = 0, wall = 0, signer_cpu = 0, switches = 0;
@@ -156,9 +147,7 @@ int main(int argc, char** argv) {
     const double cpu0 = cpu_seconds_self();
     const double signer_cpu0 = cpu_seconds_of(signer.pid());
     const double switches0 = context_switches_of(signer.pid());
-    released = Clock::now();
-    sync.arrive_and_wait();
-    sync.arrive_and_wait();
+    drive(load, connections, work, status, done_at);
     signer_cpu += cpu_seconds_of(signer.pid()) - signer_cpu0;
     switches += context_switches_of(signer.pid()) - switches0;
     const double elapsed = *std::max_element(done_at.begin(), done_at.end());
@@ -176,20 +165,18 @@ int main(int argc, char** argv) {
         prev = done_at[i];
       }
     }
-    errors += static_cast<std::size_t>(std::count_if(status.begin(), status.end(), [](unsigned s) { return s != 200; }));
+    errors += failures(status);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the rest of the slot: idle
   }
-  quit = true;
-  sync.arrive_and_wait();
-  for (auto& t : clients) t.join();
-
   // Builder registrations, which validator clients send for every key each epoch, unchanged
   // from one epoch to the next: the first round signs them, the identical second round finds
   // them in the signature cache (server.signature_cache_entries).
-  std::vector<Request> registrations;
+  std::vector<LoadRequest> registrations;
   for (const auto& pk : pubkeys) registrations.push_back({"/api/v1/eth2/sign/" + pk, registration(pk, 1700000000)});
-  const double reg_cold = drive(registrations, connections, signer.port(), errors);
-  const double reg_again = drive(registrations, connections, signer.port(), errors);
+  const double reg_cold = drive(load, connections, registrations, status, done_at);
+  errors += failures(status);
+  const double reg_again = drive(load, connections, registrations, status, done_at);
+  errors += failures(status);
   const double peak = peak_rss_mib(signer.pid());
   signer.stop();
   fs::remove_all(dir);
