@@ -4,10 +4,12 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <mutex>
@@ -50,7 +52,11 @@ class ConnectionBase {
   virtual ~ConnectionBase() = default;
   virtual void close() = 0;
   virtual void close_when_idle() = 0;  // close if idle; else close once the request in progress is answered
+  // Closes the connection if it has been waiting for (or reading) a request since before `cutoff`.
+  virtual void close_if_idle_since(std::chrono::steady_clock::time_point cutoff) = 0;
 };
+
+using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
@@ -67,11 +73,19 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   std::atomic<std::size_t> in_flight{0};
   std::uint16_t bound_port = 0;  // kept: the acceptor's endpoint is gone once it is closed
   std::atomic<std::uint64_t> refused{0};  // connections refused at max_connections
+  asio::steady_timer idle_sweep;            // on the acceptor's strand
 
   State(asio::io_context& ctx, HttpServerOptions opts, Handler h)
-      : io(ctx), options(std::move(opts)), handler(std::move(h)), acceptor(asio::make_strand(ctx)), tls(options.tls) {}
+      : io(ctx),
+        options(std::move(opts)),
+        handler(std::move(h)),
+        acceptor(asio::make_strand(ctx)),
+        tls(options.tls),
+        idle_sweep(acceptor.get_executor()) {}
 
   void accept();
+  // Every sweep period: closes the connections idle longer than options.idle_timeout.
+  void sweep_idle();
 };
 
 namespace {
@@ -118,20 +132,40 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     });
   }
 
+  void close_if_idle_since(Clock::time_point cutoff) override {
+    const auto since = cutoff.time_since_epoch().count();
+    if (busy_ || idle_since_.load(std::memory_order_relaxed) > since) return;  // the common case: nothing to post
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(), since] {
+      // Checked again under the lock write_here() holds from answering until the next read is
+      // armed, so a connection that has just answered is never taken for an idle one.
+      std::lock_guard lock(self->here_mu_);
+      if (self->busy_ || self->idle_since_.load(std::memory_order_relaxed) > since) return;
+      self->close_locked();
+    });
+  }
+
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   void close_now() {
     std::lock_guard lock(here_mu_);  // not while write_here() uses the socket
+    close_locked();
+  }
+
+  void close_locked() {
     beast::error_code ec;
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(stream_).close();
   }
 
+  // Waits for the next request. No timer per read: the server's idle sweep closes a connection
+  // that waits (or sends its request) longer than idle_timeout, which spares every request a
+  // timer started and cancelled (and the cancelled timer's completion) on the I/O threads.
   void read() {
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
-    beast::get_lowest_layer(stream_).expires_after(server_->options.idle_timeout);
+    idle_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    beast::get_lowest_layer(stream_).expires_never();  // a write's timeout must not carry over
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -151,8 +185,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     }
     // Shutting down: a request not started yet is not started (the client retries elsewhere).
     if (server_->draining) return close_now();
-    beast::get_lowest_layer(stream_).expires_never();  // the handler may queue; the client has its own timeout
-    busy_ = true;
+    busy_ = true;  // no timeout while the handler runs: it may queue, and the client has its own
     ++server_->in_flight;
     auto request = parser_->release();
     request.erase(kPeerHeader);  // only ever what this server says
@@ -285,7 +318,10 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   std::string peer_;  // the client's address:port
   // A request was handed to the handler and is not answered yet (the strand, or write_here()).
   std::atomic<bool> busy_{false};
-  std::mutex here_mu_;  // write_here() against close_now()
+  // When the connection began waiting for its next request (steady_clock ticks): from then on
+  // the idle sweep may close it, until a request has been read whole (busy_).
+  std::atomic<Clock::rep> idle_since_{Clock::now().time_since_epoch().count()};
+  std::mutex here_mu_;  // write_here() against closing the socket
 };
 
 // Answers a connection beyond max_connections with 503 and closes it, without a Connection:
@@ -361,6 +397,30 @@ void HttpServer::State::accept() {
   });
 }
 
+void HttpServer::State::sweep_idle() {
+  // A tenth of the timeout between sweeps (between 10 ms and 1 s): a connection is closed at
+  // most that much later than its timeout.
+  const auto period = std::clamp<std::chrono::milliseconds>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(options.idle_timeout) / 10, std::chrono::milliseconds(10),
+      std::chrono::milliseconds(1000));
+  idle_sweep.expires_after(period);
+  idle_sweep.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;  // stopped
+    std::vector<std::shared_ptr<ConnectionBase>> open;
+    {
+      std::lock_guard lock(self->mu);
+      if (self->stopped) return;
+      open.reserve(self->connections.size());
+      for (auto& w : self->connections) {
+        if (auto c = w.lock()) open.push_back(std::move(c));
+      }
+    }
+    const auto cutoff = Clock::now() - self->options.idle_timeout;
+    for (auto& c : open) c->close_if_idle_since(cutoff);
+    self->sweep_idle();
+  });
+}
+
 void HttpServer::set_tls_context(std::shared_ptr<asio::ssl::context> tls) {
   std::lock_guard lock(state_->mu);
   state_->tls = std::move(tls);
@@ -385,7 +445,10 @@ HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler 
 HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() {
-  asio::dispatch(state_->acceptor.get_executor(), [s = state_] { s->accept(); });
+  asio::dispatch(state_->acceptor.get_executor(), [s = state_] {
+    s->accept();
+    s->sweep_idle();
+  });
 }
 
 void HttpServer::stop() {
@@ -402,6 +465,7 @@ void HttpServer::stop() {
   asio::post(state_->acceptor.get_executor(), [s = state_] {
     beast::error_code ec;
     s->acceptor.close(ec);
+    s->idle_sweep.cancel();
   });
   for (auto& c : open) c->close();
 }

@@ -34,7 +34,9 @@ struct HttpServerOptions {
   std::string address = "0.0.0.0";
   std::uint16_t port = 9000;  // 0 picks a free port (tests)
   std::uint64_t max_body_bytes = 1 << 20;
-  std::chrono::seconds idle_timeout{300};
+  // A connection waiting for its next request, or sending one, longer than this is closed
+  // (checked by a sweep every tenth of it, 10 ms to 1 s). A request being answered never times out.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(300)};
   // Open connections at most (0: no limit). One more is accepted and answered at once with 503
   // and closed, so that idle or slow clients cannot exhaust file descriptors or memory.
   std::size_t max_connections = 1000;
