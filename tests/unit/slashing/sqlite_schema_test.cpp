@@ -135,6 +135,22 @@ TEST(SqliteSchema, AVersion1DatabaseWithHistoryIsMigratedAndKeepsIt) {
   RawConnection raw(path);
   EXPECT_EQ(raw.text("SELECT value FROM meta WHERE key = 'schema_version'", 0), std::to_string(kSqliteSchemaVersion));
   EXPECT_EQ(raw.text("SELECT epoch || ',' || slot FROM high_watermark", 0), "20,640");
+  EXPECT_EQ(raw.text("PRAGMA page_size", 0), "4096") << "an existing file keeps the page size it was created with";
+}
+
+// A new file uses 1 KiB pages: each vote dirties a leaf page in each attestation index, and
+// every dirty page is written to the WAL whole at commit (and again at checkpoint), so small
+// pages write a quarter of the bytes per signature (docs/performance.md).
+TEST(SqliteSchema, ANewDatabaseUsesSmallPages) {
+  TempDir dir;
+  const auto path = dir.file("slashing.sqlite");
+  {
+    auto store = open_store(path);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(check(*store, vote(1, 3, 4, 1)), Refusal::none);
+  }
+  RawConnection raw(path);
+  EXPECT_EQ(raw.text("PRAGMA page_size", 0), "1024");
 }
 
 // Release 2 added the high watermark to release 1's schema (frozen here too).
