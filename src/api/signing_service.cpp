@@ -1,6 +1,8 @@
 #include "api/signing_service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <cstddef>
 #include <chrono>
 #include <latch>
 #include <memory>
@@ -105,7 +107,11 @@ void SigningService::sign(std::string_view pubkey_hex, std::string_view body, st
 
   ssz::SigningRequest request;
   try {
-    request = ssz::decode_signing_request(json::parse(body), network_);
+    // The parsed body is needed only while it is decoded: it lives in a buffer on this stack,
+    // so a signing request of ordinary size costs no heap allocation to read.
+    alignas(std::max_align_t) unsigned char scratch[8192];
+    boost::json::monotonic_resource memory(scratch, sizeof scratch);
+    request = ssz::decode_signing_request(json::parse(body, &memory), network_);
   } catch (const ssz::WrongNetwork& e) {
     return finish(failure(403, e.what(), "genesis_validators_root_mismatch"));
   } catch (const json::InputError& e) {

@@ -2,11 +2,11 @@
 
 namespace cc::json {
 
-boost::json::value parse(std::string_view text) {
+boost::json::value parse(std::string_view text, boost::json::storage_ptr storage) {
   boost::system::error_code ec;
   boost::json::parse_options opts;
   opts.max_depth = 64;
-  auto v = boost::json::parse(text, ec, {}, opts);
+  auto v = boost::json::parse(text, ec, std::move(storage), opts);
   if (ec) throw InputError("invalid JSON: " + ec.message());
   return v;
 }
@@ -56,6 +56,28 @@ const boost::json::array& Object::array(std::string_view key) const {
   const auto& v = at(key);
   if (!v.is_array()) throw InputError(field(key) + ": expected an array");
   return v.get_array();
+}
+
+std::uint64_t Object::u64(std::string_view key) const {
+  const auto& v = at(key);
+  if (v.is_string()) {
+    if (auto r = parse_uint64(v.get_string())) return *r;
+  }
+  return as_u64(v, field(key));  // a plain integer, or an error naming the field
+}
+
+std::string_view Object::string(std::string_view key) const {
+  const auto& v = at(key);
+  if (v.is_string()) return v.get_string();
+  return as_string(v, field(key));  // throws, naming the field
+}
+
+ByteVector Object::hex(std::string_view key) const {
+  const auto& v = at(key);
+  if (v.is_string()) {
+    if (auto r = from_hex(v.get_string())) return std::move(r).value();
+  }
+  return as_hex(v, field(key));  // throws, naming the field
 }
 
 bool Object::boolean(std::string_view key) const {

@@ -18,8 +18,10 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses text; throws InputError with the parser's reason.
-boost::json::value parse(std::string_view text);
+// Parses text; throws InputError with the parser's reason. `storage` holds the parsed values:
+// the default heap, or e.g. a monotonic_resource over a stack buffer so that a request parsed
+// on the hot path costs no heap allocation (the value must not outlive it).
+boost::json::value parse(std::string_view text, boost::json::storage_ptr storage = {});
 
 std::uint64_t as_u64(const boost::json::value& v, const std::string& path);
 std::string_view as_string(const boost::json::value& v, const std::string& path);
@@ -40,12 +42,18 @@ class Object {
   const boost::json::value& at(std::string_view key) const;  // throws "missing field"
   Object object(std::string_view key) const;
   const boost::json::array& array(std::string_view key) const;
-  std::uint64_t u64(std::string_view key) const { return as_u64(at(key), field(key)); }
-  std::string_view string(std::string_view key) const { return as_string(at(key), field(key)); }
-  ByteVector hex(std::string_view key) const { return as_hex(at(key), field(key)); }
+  // These build the field's path (a string) only to name it in an error: reading a valid
+  // request allocates nothing for it.
+  std::uint64_t u64(std::string_view key) const;
+  std::string_view string(std::string_view key) const;
+  ByteVector hex(std::string_view key) const;
   template <std::size_t N>
   Bytes<N> bytes(std::string_view key) const {
-    return as_bytes<N>(at(key), field(key));
+    const auto& v = at(key);
+    if (v.is_string()) {
+      if (auto r = from_hex_fixed<N>(v.get_string())) return *r;
+    }
+    return as_bytes<N>(v, field(key));  // throws, naming the field
   }
   bool boolean(std::string_view key) const;
 
