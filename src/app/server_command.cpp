@@ -282,7 +282,7 @@ int run_server(const Config& config) {
   api::Router router(signing, registry, **store, access, {CC_VERSION, network->name, config.tls.mode},
                      key_manager.get(), &auth_api, chamber_api.get(), chamber.get(), chamber_keys.get());
   router_ptr = &router;
-  metrics.watch(signing, router, memory_keys, chamber.get());
+  metrics.watch(signing, router, memory_keys, chamber.get(), **store);
   api::SigningLog signing_log(std::chrono::seconds(config.logging.summary_interval_seconds));
   router.set_signing_log(&signing_log);
 

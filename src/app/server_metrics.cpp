@@ -48,6 +48,28 @@ FamilySnapshot aws_errors() {
   return f;
 }
 
+// Group commit at work: checks / commits is the number of messages one transaction carried.
+std::vector<FamilySnapshot> store_counters(const slashing::SlashingStore& store) {
+  const auto stats = store.stats();
+  const std::string backend(store.backend_name());
+  auto counter = [&](std::string name, std::string help, std::uint64_t value) {
+    return FamilySnapshot{std::move(name), std::move(help), Type::counter, {"backend"}, {}, {}}.add(
+        {backend}, static_cast<double>(value));
+  };
+  std::vector<FamilySnapshot> out;
+  out.push_back(counter("containment_anti_slashing_checks_total",
+                        "Slashable messages (blocks, attestations) the anti-slashing database checked and answered",
+                        stats.requests));
+  out.push_back(counter("containment_anti_slashing_commits_total",
+                        "Transactions committed for those checks: one serves every message waiting (group commit), "
+                        "so checks / commits is the batch size",
+                        stats.commits));
+  out.push_back(counter("containment_anti_slashing_failed_commits_total",
+                        "Transactions that failed (every message of one is answered 503 and nothing of it is recorded)",
+                        stats.failed_commits));
+  return out;
+}
+
 }  // namespace
 
 metrics::Registry::Collector chamber_counters_collector(const seal::Chamber& chamber) {
@@ -97,9 +119,9 @@ ServerMetrics::~ServerMetrics() {
 }
 
 void ServerMetrics::watch(const api::SigningService& signing, api::Router& router, const keys::MemoryKeys& memory_keys,
-                          const seal::Chamber* chamber) {
+                          const seal::Chamber* chamber, const slashing::SlashingStore& store) {
   router_ = &router;
-  registry_.add_collector([&signing, &router, &memory_keys, chamber] {
+  registry_.add_collector([&signing, &router, &memory_keys, chamber, &store] {
     std::vector<FamilySnapshot> out;
     const double limit = signing.max_pending();
     out.push_back(FamilySnapshot{
@@ -124,6 +146,7 @@ void ServerMetrics::watch(const api::SigningService& signing, api::Router& route
     out.push_back(std::move(keys));
     out.push_back(signer_state(chamber));
     out.push_back(aws_errors());
+    for (auto& f : store_counters(store)) out.push_back(std::move(f));
     return out;
   });
   if (chamber != nullptr) registry_.add_collector(chamber_counters_collector(*chamber));

@@ -50,9 +50,9 @@ class ServerMetrics {
 
   // The parts of the server the collectors read; all must outlive this object's listener.
   // `chamber` is null without the DynamoDB key source (then the signer state is reported as
-  // "not_configured").
+  // "not_configured"). From `store`: containment_anti_slashing_{checks,commits,failed_commits}_total.
   void watch(const api::SigningService& signing, api::Router& router, const keys::MemoryKeys& memory_keys,
-             const seal::Chamber* chamber);
+             const seal::Chamber* chamber, const slashing::SlashingStore& store);
 
   // A load of key source `source` finished (filesystem: the start-up load; dynamodb: a refresh)
   // in `seconds` with `failures` keys not loaded.
