@@ -94,6 +94,9 @@ TEST_F(MetricsTest, ExposesEveryDocumentedFamilyWithItsType) {
       {"containment_healthy", "gauge"},
       {"containment_signer_state", "gauge"},
       {"containment_anti_slashing_duration_seconds", "histogram"},
+      {"containment_anti_slashing_checks_total", "counter"},
+      {"containment_anti_slashing_commits_total", "counter"},
+      {"containment_anti_slashing_failed_commits_total", "counter"},
       {"containment_aws_errors_total", "counter"},
   };
   for (const auto& [name, type] : expected) {
@@ -158,6 +161,18 @@ TEST_F(MetricsTest, SigningMovesTheCountersWithStatusAndOperation) {
   };
   EXPECT_EQ(db(after) - db(before), 4);
   EXPECT_GT(after.value("containment_anti_slashing_duration_seconds_sum", {{"backend", "sqlite"}}), 0);
+  // And recorded them in at least one transaction and at most one each, none failing.
+  const auto store_count = [&](const ParsedExposition& m, const char* name) {
+    return m.value(name, {{"backend", "sqlite"}});
+  };
+  EXPECT_EQ(store_count(after, "containment_anti_slashing_checks_total") -
+                store_count(before, "containment_anti_slashing_checks_total"),
+            4);
+  const auto commits = store_count(after, "containment_anti_slashing_commits_total") -
+                       store_count(before, "containment_anti_slashing_commits_total");
+  EXPECT_GE(commits, 1);
+  EXPECT_LE(commits, 4);
+  EXPECT_EQ(store_count(after, "containment_anti_slashing_failed_commits_total"), 0);
   EXPECT_EQ(after.value("containment_signing_semaphore_available"), 777) << "nothing in flight any more";
   EXPECT_EQ(after.value("containment_auth_rejections_total"), 0) << "an open signer rejects no credentials";
 }
@@ -241,7 +256,10 @@ TEST(Metrics, SealStateDynamoDbKeysAndAwsErrors) {
   auto* dynamo = &rig.dynamo();
   auto& kms = rig.kms();
   const auto& arns = rig.arns();
-  const auto args = rig.args({"--key-sources-dynamodb-refresh-interval-seconds", "1"});
+  // Health is re-read at a key source's first load and then every refresh interval: the keys
+  // below arrive after the DynamoDB source's first load, so a 1 s interval bounds the wait.
+  const auto args = rig.args({"--key-sources-dynamodb-refresh-interval-seconds", "1",
+                              "--metrics-refresh-interval-seconds", "1"});
   const auto env = rig.env();
   auto signer = std::make_unique<SignerInstance>(dir, args, env);
   std::string error;
