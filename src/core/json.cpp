@@ -11,26 +11,35 @@ boost::json::value parse(std::string_view text, boost::json::storage_ptr storage
   return v;
 }
 
-std::uint64_t as_u64(const boost::json::value& v, const std::string& path) {
+std::string FieldPath::str() const {
+  if (!child_) return std::string(base_);
+  if (base_.empty()) return std::string(key_);
+  std::string out(base_);
+  out += '.';
+  out += key_;
+  return out;
+}
+
+std::uint64_t as_u64(const boost::json::value& v, const FieldPath& path) {
   if (v.is_string()) {
     auto r = parse_uint64(v.get_string());
-    if (!r) throw InputError(path + ": " + r.error().message);
+    if (!r) throw InputError(path.str() + ": " + r.error().message);
     return *r;
   }
   // Consensus JSON uses strings; plain non-negative integers are accepted for leniency.
   if (v.is_uint64()) return v.get_uint64();
   if (v.is_int64() && v.get_int64() >= 0) return static_cast<std::uint64_t>(v.get_int64());
-  throw InputError(path + ": expected an unsigned integer as a decimal string");
+  throw InputError(path.str() + ": expected an unsigned integer as a decimal string");
 }
 
-std::string_view as_string(const boost::json::value& v, const std::string& path) {
-  if (!v.is_string()) throw InputError(path + ": expected a string");
+std::string_view as_string(const boost::json::value& v, const FieldPath& path) {
+  if (!v.is_string()) throw InputError(path.str() + ": expected a string");
   return v.get_string();
 }
 
-ByteVector as_hex(const boost::json::value& v, const std::string& path) {
+ByteVector as_hex(const boost::json::value& v, const FieldPath& path) {
   auto r = from_hex(as_string(v, path));
-  if (!r) throw InputError(path + ": " + r.error().message);
+  if (!r) throw InputError(path.str() + ": " + r.error().message);
   return std::move(r).value();
 }
 
@@ -58,41 +67,13 @@ const boost::json::array& Object::array(std::string_view key) const {
   return v.get_array();
 }
 
-std::uint64_t Object::u64(std::string_view key) const {
-  const auto& v = at(key);
-  if (v.is_string()) {
-    if (auto r = parse_uint64(v.get_string())) return *r;
-  }
-  return as_u64(v, field(key));  // a plain integer, or an error naming the field
-}
-
-std::string_view Object::string(std::string_view key) const {
-  const auto& v = at(key);
-  if (v.is_string()) return v.get_string();
-  return as_string(v, field(key));  // throws, naming the field
-}
-
-ByteVector Object::hex(std::string_view key) const {
-  const auto& v = at(key);
-  if (v.is_string()) {
-    if (auto r = from_hex(v.get_string())) return std::move(r).value();
-  }
-  return as_hex(v, field(key));  // throws, naming the field
-}
-
 bool Object::boolean(std::string_view key) const {
   const auto& v = at(key);
   if (!v.is_bool()) throw InputError(field(key) + ": expected true or false");
   return v.get_bool();
 }
 
-std::string Object::field(std::string_view key) const {
-  if (path_.empty()) return std::string(key);
-  std::string out = path_;
-  out += '.';
-  out += key;
-  return out;
-}
+std::string Object::field(std::string_view key) const { return FieldPath(path_, key).str(); }
 
 std::string index_path(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
 

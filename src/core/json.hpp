@@ -23,13 +23,30 @@ class InputError : public std::runtime_error {
 // on the hot path costs no heap allocation (the value must not outlive it).
 boost::json::value parse(std::string_view text, boost::json::storage_ptr storage = {});
 
-std::uint64_t as_u64(const boost::json::value& v, const std::string& path);
-std::string_view as_string(const boost::json::value& v, const std::string& path);
-ByteVector as_hex(const boost::json::value& v, const std::string& path);
+// Where a value sits, for an error message: a whole path ("attestation.source.epoch"), or a
+// parent's path and a key, joined only when an error names them, so reading valid input builds
+// no path string. Holds views: use it within the call it is made for.
+class FieldPath {
+ public:
+  FieldPath(const std::string& path) : base_(path) {}  // NOLINT(google-explicit-constructor)
+  FieldPath(const char* path) : base_(path) {}         // NOLINT(google-explicit-constructor)
+  FieldPath(std::string_view parent, std::string_view key) : base_(parent), key_(key), child_(true) {}
+  // "parent.key", "key" under an empty parent, or the whole path.
+  std::string str() const;
+
+ private:
+  std::string_view base_;
+  std::string_view key_;
+  bool child_ = false;
+};
+
+std::uint64_t as_u64(const boost::json::value& v, const FieldPath& path);
+std::string_view as_string(const boost::json::value& v, const FieldPath& path);
+ByteVector as_hex(const boost::json::value& v, const FieldPath& path);
 template <std::size_t N>
-Bytes<N> as_bytes(const boost::json::value& v, const std::string& path) {
+Bytes<N> as_bytes(const boost::json::value& v, const FieldPath& path) {
   auto r = from_hex_fixed<N>(as_string(v, path));
-  if (!r) throw InputError(path + ": " + r.error().message);
+  if (!r) throw InputError(path.str() + ": " + r.error().message);
   return *r;
 }
 
@@ -42,18 +59,12 @@ class Object {
   const boost::json::value& at(std::string_view key) const;  // throws "missing field"
   Object object(std::string_view key) const;
   const boost::json::array& array(std::string_view key) const;
-  // These build the field's path (a string) only to name it in an error: reading a valid
-  // request allocates nothing for it.
-  std::uint64_t u64(std::string_view key) const;
-  std::string_view string(std::string_view key) const;
-  ByteVector hex(std::string_view key) const;
+  std::uint64_t u64(std::string_view key) const { return as_u64(at(key), {path_, key}); }
+  std::string_view string(std::string_view key) const { return as_string(at(key), {path_, key}); }
+  ByteVector hex(std::string_view key) const { return as_hex(at(key), {path_, key}); }
   template <std::size_t N>
   Bytes<N> bytes(std::string_view key) const {
-    const auto& v = at(key);
-    if (v.is_string()) {
-      if (auto r = from_hex_fixed<N>(v.get_string())) return *r;
-    }
-    return as_bytes<N>(v, field(key));  // throws, naming the field
+    return as_bytes<N>(at(key), {path_, key});
   }
   bool boolean(std::string_view key) const;
 
