@@ -192,10 +192,7 @@ double cpu_seconds_of_processes(const std::vector<std::string>& names) {
 
 double context_switches_of(pid_t pid) {
   double total = 0;
-  std::error_code ec;
-  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    total += status_switches(task.path() / "status");
-  }
+  for (const auto& [role, usage] : usage_by_role(pid)) total += usage.switches;
   return total;
 }
 

@@ -64,7 +64,6 @@ struct HttpRun {
   double rate = 0, p50 = 0, p99 = 0, max = 0, load_cpu_share = 0;
   double server_cpu_share = 0;  // the database server's (PostgreSQL, dynalite), on the same cores
   double signer_cpu_us = 0;  // signer CPU time per signature
-  double signer_switches = 0;  // signer context switches (all threads) per signature
   // Raw blst on all cores, measured right before and right after this run (the signer idle):
   // the reference of this run's ratio, so drift from other tenants between runs cancels out.
   double raw_before = 0, raw_after = 0;
@@ -106,7 +105,6 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   const double cpu0 = cpu_seconds_self();
   const double server_cpu0 = cc::bench::cpu_seconds_of_processes(kDatabaseServers);
   const double signer_cpu0 = cc::bench::cpu_seconds_of(srv.pid());
-  const double switches0 = cc::bench::context_switches_of(srv.pid());
   const auto roles0 = cc::bench::usage_by_role(srv.pid());
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
@@ -148,7 +146,6 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   cc::bench::drive_connections(port, connections, std::chrono::time_point_cast<Clock::duration>(end), next, done);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const double signer_cpu1 = cc::bench::cpu_seconds_of(srv.pid());
-  const double switches1 = cc::bench::context_switches_of(srv.pid());
   const auto roles1 = cc::bench::usage_by_role(srv.pid());
   const double load_cpu1 = cpu_seconds_self();
   const double server_cpu1 = cc::bench::cpu_seconds_of_processes(kDatabaseServers);
@@ -168,7 +165,6 @@ bool run_http(const std::filesystem::path& dir, const std::vector<std::string>& 
   out.load_cpu_share = (load_cpu1 - cpu0) / elapsed;
   out.server_cpu_share = (server_cpu1 - server_cpu0) / elapsed;
   out.signer_cpu_us = 1e6 * (signer_cpu1 - signer_cpu0) / std::max<double>(1, static_cast<double>(all.size()));
-  out.signer_switches = (switches1 - switches0) / std::max<double>(1, static_cast<double>(all.size()));
   const double signatures = std::max<double>(1, static_cast<double>(all.size()));
   for (const auto& [role, usage] : roles1) {
     const auto before = roles0.find(role);
@@ -317,13 +313,15 @@ int main(int argc, char** argv) {
                 r.label.c_str(), raw_cpu_us, r.raw_cpu_before, r.raw_cpu_after, r.signer_cpu_us,
                 raw_cpu_us / r.signer_cpu_us);
     std::string cpu_roles, switch_roles;
+    double switches = 0;
     for (const auto& [role, usage] : r.by_role) {
       cpu_roles += fmt::format("{}{} {:.0f} us", cpu_roles.empty() ? "" : ", ", role, usage.cpu_seconds);
       switch_roles += fmt::format("{}{} {:.2f}", switch_roles.empty() ? "" : ", ", role, usage.switches);
+      switches += usage.switches;
     }
     std::printf("| %s signer CPU per signature by thread | %s |\n", r.label.c_str(), cpu_roles.c_str());
     std::printf("| %s signer context switches per signature (all threads) | %.2f (%s) |\n", r.label.c_str(),
-                r.signer_switches, switch_roles.c_str());
+                switches, switch_roles.c_str());
     errors += r.errors;
     char buf[160];
     std::snprintf(buf, sizeof buf, "%.0f sig/s (%.2f x raw blst %.0f sig/s); CPU per request %.2f x raw blst; p99 %.1f ms",
